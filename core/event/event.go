@@ -1,0 +1,307 @@
+// Package event carries group events from the engine to the applications
+// that registered for them. Each registration has its own FIFO queue and a
+// Signaler (the application's event HANDLE or file descriptor) that is
+// signalled when events are queued; the application drains the queue.
+package event
+
+import (
+	"context"
+	"sync"
+
+	"github.com/google/uuid"
+)
+
+// Type is a PEER_GROUP_EVENT_TYPE.
+type Type uint32
+
+// Event types, with their Windows values.
+const (
+	StatusChanged        Type = 1
+	PropertyChanged      Type = 2
+	RecordChanged        Type = 3
+	DirectConnection     Type = 4
+	NeighborConnection   Type = 5
+	IncomingData         Type = 6
+	MemberChanged        Type = 8
+	ConnectionFailed     Type = 10
+	AuthenticationFailed Type = 11
+)
+
+// Valid reports whether t is an event type an application may register for.
+func (t Type) Valid() bool {
+	switch t {
+	case StatusChanged, PropertyChanged, RecordChanged, DirectConnection, NeighborConnection,
+		IncomingData, MemberChanged, ConnectionFailed, AuthenticationFailed:
+		return true
+	}
+	return false
+}
+
+// Record change kinds, as PEER_RECORD_CHANGE_TYPE.
+const (
+	RecordAdded   uint32 = 1
+	RecordUpdated uint32 = 2
+	RecordDeleted uint32 = 3
+	RecordExpired uint32 = 4
+)
+
+// Connection states, as PEER_CONNECTION_STATUS.
+const (
+	Connected              uint32 = 1
+	Disconnected           uint32 = 2
+	ConnectionFailedStatus uint32 = 3
+)
+
+// Member change kinds, as PEER_MEMBER_CHANGE_TYPE.
+const (
+	MemberConnected    uint32 = 1
+	MemberDisconnected uint32 = 2
+	MemberUpdated      uint32 = 3
+	MemberJoined       uint32 = 4
+	MemberLeft         uint32 = 5
+)
+
+// RecordChange describes a RECORD_CHANGED event.
+type RecordChange struct {
+	Change     uint32
+	RecordID   uuid.UUID
+	RecordType uuid.UUID
+}
+
+// ConnectionChange describes a DIRECT_CONNECTION or NEIGHBOR_CONNECTION
+// event.
+type ConnectionChange struct {
+	Status           uint32
+	ConnectionID     uint64
+	NodeID           uint64
+	NextConnectionID uint64
+	FailedReason     uint32 // an HRESULT, for ConnectionFailedStatus
+}
+
+// Incoming describes an INCOMING_DATA event.
+type Incoming struct {
+	ConnectionID uint64
+	DataType     uuid.UUID
+	Data         []byte
+}
+
+// MemberChange describes a MEMBER_CHANGED event.
+type MemberChange struct {
+	Change   uint32
+	Identity string
+}
+
+// Event is one group event. Only the field that matches Type is set.
+type Event struct {
+	Type       Type
+	Status     uint32 // StatusChanged: PEER_GROUP_STATUS flags
+	Record     RecordChange
+	Connection ConnectionChange
+	Data       Incoming
+	Member     MemberChange
+	Reason     uint32 // ConnectionFailed, AuthenticationFailed: an HRESULT
+}
+
+// filterType returns the GUID a registration's pType is compared with.
+func (e *Event) filterType() (uuid.UUID, bool) {
+	switch e.Type {
+	case RecordChanged:
+		return e.Record.RecordType, true
+	case IncomingData:
+		return e.Data.DataType, true
+	}
+	return uuid.UUID{}, false
+}
+
+// Filter is one PEER_GROUP_EVENT_REGISTRATION: an event type and, for
+// RECORD_CHANGED and INCOMING_DATA, an optional record or data type.
+type Filter struct {
+	Type     Type
+	DataType *uuid.UUID
+}
+
+func (f Filter) match(e *Event) bool {
+	if f.Type != e.Type {
+		return false
+	}
+	if f.DataType == nil {
+		return true
+	}
+	t, ok := e.filterType()
+	return !ok || t == *f.DataType
+}
+
+// Signaler wakes the application: a Win32 event or a POSIX descriptor. A
+// Signaler that also has a Close method is closed with its subscription.
+type Signaler interface {
+	Signal() error
+}
+
+// MaxQueuedData bounds the bytes of INCOMING_DATA a registration holds
+// before senders wait: a slow reader applies back-pressure instead of
+// growing memory without bound.
+const MaxQueuedData = 16 << 20
+
+// Bus fans events out to subscriptions. The zero Bus is ready to use.
+type Bus struct {
+	mu   sync.Mutex
+	subs map[*Subscription]struct{}
+}
+
+// Subscribe registers for the events matching any of filters; sig is
+// signalled whenever one is queued.
+func (b *Bus) Subscribe(filters []Filter, sig Signaler) *Subscription {
+	s := &Subscription{bus: b, filters: append([]Filter(nil), filters...), sig: sig, room: make(chan struct{})}
+	b.mu.Lock()
+	if b.subs == nil {
+		b.subs = make(map[*Subscription]struct{})
+	}
+	b.subs[s] = struct{}{}
+	b.mu.Unlock()
+	return s
+}
+
+// Publish queues e on every matching subscription. Events other than
+// INCOMING_DATA never wait; use PublishData for data.
+func (b *Bus) Publish(e Event) {
+	for _, s := range b.matching(&e) {
+		s.push(e)
+	}
+}
+
+// PublishData queues an INCOMING_DATA event, first waiting while any
+// matching subscription holds MaxQueuedData bytes or more. It returns
+// ctx's error if ctx ends first; the event is then not delivered.
+func (b *Bus) PublishData(ctx context.Context, e Event) error {
+	subs := b.matching(&e)
+	for _, s := range subs {
+		if err := s.waitRoom(ctx); err != nil {
+			return err
+		}
+	}
+	for _, s := range subs {
+		s.push(e)
+	}
+	return nil
+}
+
+// Close ends every subscription.
+func (b *Bus) Close() {
+	b.mu.Lock()
+	subs := b.subs
+	b.subs = nil
+	b.mu.Unlock()
+	for s := range subs {
+		s.close()
+	}
+}
+
+func (b *Bus) matching(e *Event) []*Subscription {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	var out []*Subscription
+	for s := range b.subs {
+		for _, f := range s.filters {
+			if f.match(e) {
+				out = append(out, s)
+				break
+			}
+		}
+	}
+	return out
+}
+
+// Subscription is one registration's queue.
+type Subscription struct {
+	bus     *Bus
+	filters []Filter
+	sig     Signaler
+
+	mu        sync.Mutex
+	queue     []Event
+	dataBytes int
+	closed    bool
+	room      chan struct{} // closed and replaced when data bytes drop
+}
+
+// Next removes and returns the oldest queued event; ok is false when the
+// queue is empty.
+func (s *Subscription) Next() (e Event, ok bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.queue) == 0 {
+		return Event{}, false
+	}
+	e = s.queue[0]
+	s.queue[0] = Event{}
+	s.queue = s.queue[1:]
+	if e.Type == IncomingData {
+		s.dataBytes -= len(e.Data.Data)
+		close(s.room)
+		s.room = make(chan struct{})
+	}
+	return e, true
+}
+
+// Len reports how many events are queued.
+func (s *Subscription) Len() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.queue)
+}
+
+// Close unregisters the subscription and discards its queue.
+func (s *Subscription) Close() {
+	if s.bus != nil {
+		s.bus.mu.Lock()
+		delete(s.bus.subs, s)
+		s.bus.mu.Unlock()
+	}
+	s.close()
+}
+
+func (s *Subscription) close() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.closed {
+		s.closed = true
+		s.queue = nil
+		close(s.room)
+		if c, ok := s.sig.(interface{ Close() error }); ok {
+			c.Close()
+		}
+	}
+}
+
+func (s *Subscription) push(e Event) {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return
+	}
+	s.queue = append(s.queue, e)
+	if e.Type == IncomingData {
+		s.dataBytes += len(e.Data.Data)
+	}
+	s.mu.Unlock()
+	if s.sig != nil {
+		s.sig.Signal() // a failed signal leaves the event queued for the next drain
+	}
+}
+
+func (s *Subscription) waitRoom(ctx context.Context) error {
+	for {
+		s.mu.Lock()
+		if s.closed || s.dataBytes < MaxQueuedData {
+			s.mu.Unlock()
+			return nil
+		}
+		room := s.room
+		s.mu.Unlock()
+		select {
+		case <-room:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
