@@ -7,6 +7,7 @@ package peererr
 import (
 	"context"
 	"errors"
+	"io/fs"
 	"syscall"
 )
 
@@ -43,6 +44,7 @@ var (
 	ErrNotFound      = code(0x80070490, "PEER_E_NOT_FOUND", "not found")
 	ErrDiskFull      = code(0x80070070, "PEER_E_DISK_FULL", "disk full")
 	ErrAlreadyExists = code(0x800700B7, "PEER_E_ALREADY_EXISTS", "already exists")
+	ErrFileNotFound  = code(0x80070002, "HRESULT_FROM_WIN32(ERROR_FILE_NOT_FOUND)", "file not found")
 )
 
 // Peer codes from the Windows header (FACILITY_P2P = 99).
@@ -134,7 +136,7 @@ var (
 )
 
 var all = []*Code{
-	ErrFail, ErrInvalidArg, ErrOutOfMemory, ErrHandle, ErrNotImpl, ErrAccessDenied, ErrUnexpected, ErrPointer, ErrNotFound, ErrDiskFull, ErrAlreadyExists,
+	ErrFail, ErrInvalidArg, ErrOutOfMemory, ErrHandle, ErrNotImpl, ErrAccessDenied, ErrUnexpected, ErrPointer, ErrNotFound, ErrDiskFull, ErrAlreadyExists, ErrFileNotFound,
 	ErrIpv6NotInstalled, ErrNotInitialized, ErrCannotStartService, ErrNotLicensed,
 	ErrInvalidGraph, ErrDbnameChanged, ErrDuplicateGraph, ErrGraphNotReady,
 	ErrGraphShuttingDown, ErrGraphInUse, ErrInvalidDatabase, ErrTooManyAttributes,
@@ -166,7 +168,9 @@ const SOK uint32 = 0
 
 // HResult maps an error to the HRESULT the C API returns for it: nil is
 // S_OK, a wrapped *Code is its own value, an exceeded deadline is
-// PEER_E_TIMEOUT, a full disk PEER_E_DISK_FULL, and anything else E_FAIL.
+// PEER_E_TIMEOUT, a full disk PEER_E_DISK_FULL, a missing file
+// ERROR_FILE_NOT_FOUND, a refused one E_ACCESSDENIED, and anything else
+// E_FAIL.
 func HResult(err error) uint32 {
 	if err == nil {
 		return SOK
@@ -179,6 +183,10 @@ func HResult(err error) uint32 {
 		return ErrTimeout.HR
 	case errors.Is(err, syscall.ENOSPC):
 		return ErrDiskFull.HR
+	case errors.Is(err, fs.ErrNotExist):
+		return ErrFileNotFound.HR
+	case errors.Is(err, fs.ErrPermission):
+		return ErrAccessDenied.HR
 	}
 	return ErrFail.HR
 }
