@@ -1,0 +1,460 @@
+// Package store keeps one group database: the records of one group as seen
+// by one identity, plus that member's configuration, in SQLite (WAL mode,
+// full synchronous commits). Every change is a transaction, so a crash or a
+// kill at any instant leaves a database that opens, passes
+// PRAGMA integrity_check and holds every change whose call returned.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"sync"
+
+	"github.com/google/uuid"
+	sqlite3 "github.com/mattn/go-sqlite3"
+
+	"p2p/core/filetime"
+	"p2p/core/peererr"
+	"p2p/core/record"
+)
+
+const schema = `
+CREATE TABLE IF NOT EXISTS meta (
+	key   TEXT PRIMARY KEY,
+	value BLOB NOT NULL
+);
+CREATE TABLE IF NOT EXISTS records (
+	id         BLOB NOT NULL UNIQUE,
+	type       BLOB NOT NULL,
+	version    INTEGER NOT NULL,
+	flags      INTEGER NOT NULL,
+	creator    TEXT NOT NULL,
+	modifier   TEXT NOT NULL,
+	attributes TEXT NOT NULL,
+	created    INTEGER NOT NULL,
+	expires    INTEGER NOT NULL,
+	modified   INTEGER NOT NULL,
+	data       BLOB NOT NULL,
+	signature  BLOB NOT NULL,
+	hash       BLOB NOT NULL,
+	seq        INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS records_type ON records(type);
+CREATE INDEX IF NOT EXISTS records_expires ON records(expires);
+CREATE INDEX IF NOT EXISTS records_seq ON records(seq);
+`
+
+const recordColumns = `id, type, version, flags, creator, modifier, attributes, created, expires, modified, data, signature`
+
+// DB is one open group database. It is safe for concurrent use, and
+// several processes may open the same file.
+type DB struct {
+	path  string
+	group string  // group peer name, bound into record hashes
+	w     *sql.DB // the single writer connection
+	r     *sql.DB // readers
+
+	mu       sync.Mutex // serialises write transactions of this process
+	putStmt  *sql.Stmt
+	closeErr error
+	closed   bool
+}
+
+// Open opens or creates the database at path for the group named
+// groupPeerName. The file and its directory are private to the user.
+func Open(path, groupPeerName string) (*DB, error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	if f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600); err == nil {
+		f.Close()
+	} else {
+		return nil, fmt.Errorf("open database %s: %v: %w", path, err, peererr.ErrDatabaseAccessdenied)
+	}
+	q := url.Values{}
+	q.Set("_journal_mode", "WAL")
+	q.Set("_synchronous", "FULL")
+	q.Set("_busy_timeout", "10000")
+	q.Set("_txlock", "immediate")
+	dsn := "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + q.Encode()
+	w, err := sql.Open("sqlite3", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("open database: %v: %w", err, peererr.ErrDbinitializationFailed)
+	}
+	w.SetMaxOpenConns(1)
+	w.SetConnMaxLifetime(0)
+	db := &DB{path: path, group: groupPeerName, w: w}
+	if err := db.init(); err != nil {
+		w.Close()
+		return nil, err
+	}
+	q.Set("_query_only", "1")
+	q.Del("_txlock")
+	db.r, err = sql.Open("sqlite3", "file:"+(&url.URL{Path: path}).EscapedPath()+"?"+q.Encode())
+	if err != nil {
+		w.Close()
+		return nil, fmt.Errorf("open database readers: %v: %w", err, peererr.ErrDbinitializationFailed)
+	}
+	db.r.SetMaxOpenConns(4)
+	return db, nil
+}
+
+func (db *DB) init() error {
+	ctx := context.Background()
+	if _, err := db.w.ExecContext(ctx, schema); err != nil {
+		return fmt.Errorf("create schema in %s: %v: %w", db.path, err, mapSQLErr(err, peererr.ErrInvalidDatabase))
+	}
+	var err error
+	db.putStmt, err = db.w.PrepareContext(ctx, `INSERT INTO records(`+recordColumns+`, hash, seq)
+		VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)
+		ON CONFLICT(id) DO UPDATE SET type=excluded.type, version=excluded.version, flags=excluded.flags,
+		creator=excluded.creator, modifier=excluded.modifier, attributes=excluded.attributes,
+		created=excluded.created, expires=excluded.expires, modified=excluded.modified,
+		data=excluded.data, signature=excluded.signature, hash=excluded.hash, seq=excluded.seq`)
+	if err != nil {
+		return fmt.Errorf("prepare: %v: %w", err, peererr.ErrInvalidDatabase)
+	}
+	return nil
+}
+
+// Path is the database file.
+func (db *DB) Path() string { return db.path }
+
+// Close closes the database. It is idempotent.
+func (db *DB) Close() error {
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	if db.closed {
+		return db.closeErr
+	}
+	db.closed = true
+	db.putStmt.Close()
+	db.closeErr = errors.Join(db.r.Close(), db.w.Close())
+	return db.closeErr
+}
+
+// Meta returns the configuration value stored under key, or
+// PEER_E_NOT_FOUND.
+func (db *DB) Meta(key string) ([]byte, error) {
+	var v []byte
+	err := db.r.QueryRow(`SELECT value FROM meta WHERE key = ?`, key).Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("meta %q: %w", key, peererr.ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("meta %q: %w", key, mapSQLErr(err, peererr.ErrInvalidDatabase))
+	}
+	return v, nil
+}
+
+// SetMeta stores configuration values in one transaction.
+func (db *DB) SetMeta(kv map[string][]byte) error {
+	return db.write(func(tx *sql.Tx) error {
+		for k, v := range kv {
+			if v == nil {
+				v = []byte{}
+			}
+			if _, err := tx.Exec(`INSERT INTO meta(key, value) VALUES(?, ?)
+				ON CONFLICT(key) DO UPDATE SET value = excluded.value`, k, v); err != nil {
+				return fmt.Errorf("set meta %q: %w", k, err)
+			}
+		}
+		return nil
+	})
+}
+
+// Outcome says what Put did with one record.
+type Outcome struct {
+	Applied bool           // the record replaced what was stored (or was new)
+	Prev    *record.Record // what was stored before, nil if nothing
+}
+
+// Put stores each record unless the database already holds the same
+// record in a version that wins the conflict rule, all in one transaction
+// (a group commit), and reports per record what happened.
+func (db *DB) Put(recs ...*record.Record) ([]Outcome, error) {
+	out := make([]Outcome, len(recs))
+	err := db.write(func(tx *sql.Tx) error {
+		put := tx.Stmt(db.putStmt)
+		var seq int64 // change sequence, shared by every process writing this file
+		if err := tx.QueryRow(`SELECT COALESCE(MAX(seq), 0) FROM records`).Scan(&seq); err != nil {
+			return fmt.Errorf("read sequence: %w", err)
+		}
+		for i, r := range recs {
+			prev, err := scanRecord(tx.QueryRow(`SELECT `+recordColumns+` FROM records WHERE id = ?`, r.ID[:]))
+			if err != nil && !errors.Is(err, peererr.ErrRecordNotFound) {
+				return err
+			}
+			out[i].Prev = prev
+			if prev != nil && record.Compare(r, prev) <= 0 {
+				continue
+			}
+			seq++
+			h := r.Hash(db.group)
+			if _, err := put.Exec(r.ID[:], r.Type[:], r.Version, r.Flags, r.CreatorID, r.ModifiedByID,
+				r.Attributes, int64(r.Created), int64(r.Expires), int64(r.Modified),
+				nonNil(r.Data), nonNil(r.Signature), h[:], seq); err != nil {
+				return fmt.Errorf("store record %s: %w", r.ID, err)
+			}
+			out[i].Applied = true
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// Get returns the stored record with that id, tombstones included, or
+// PEER_E_RECORD_NOT_FOUND.
+func (db *DB) Get(id uuid.UUID) (*record.Record, error) {
+	r, err := scanRecord(db.r.QueryRow(`SELECT `+recordColumns+` FROM records WHERE id = ?`, id[:]))
+	if err != nil {
+		return nil, fmt.Errorf("get record %s: %w", id, err)
+	}
+	return r, nil
+}
+
+// Query selects records for List and IDs.
+type Query struct {
+	Type           *uuid.UUID // only this type
+	Types          []uuid.UUID
+	ExcludeTypes   []uuid.UUID // none of these types
+	IncludeDeleted bool        // tombstones too
+	LiveAt         filetime.FILETIME
+}
+
+func (q Query) where() (string, []any) {
+	cond := "1=1"
+	var args []any
+	if q.Type != nil {
+		cond += " AND type = ?"
+		args = append(args, q.Type[:])
+	}
+	if len(q.Types) > 0 {
+		cond += " AND type IN (" + placeholders(len(q.Types)) + ")"
+		for _, t := range q.Types {
+			args = append(args, t[:])
+		}
+	}
+	if len(q.ExcludeTypes) > 0 {
+		cond += " AND type NOT IN (" + placeholders(len(q.ExcludeTypes)) + ")"
+		for _, t := range q.ExcludeTypes {
+			args = append(args, t[:])
+		}
+	}
+	if !q.IncludeDeleted {
+		cond += fmt.Sprintf(" AND flags & %d = 0", record.FlagDeleted)
+	}
+	if q.LiveAt != 0 {
+		cond += " AND expires > ?"
+		args = append(args, int64(q.LiveAt))
+	}
+	return cond, args
+}
+
+// List returns the records the query selects, in insertion order.
+func (db *DB) List(q Query) ([]*record.Record, error) {
+	cond, args := q.where()
+	rows, err := db.r.Query(`SELECT `+recordColumns+` FROM records WHERE `+cond+` ORDER BY rowid`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list records: %w", mapSQLErr(err, peererr.ErrInvalidDatabase))
+	}
+	defer rows.Close()
+	var out []*record.Record
+	for rows.Next() {
+		r, err := scanRecord(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list records: %w", mapSQLErr(err, peererr.ErrInvalidDatabase))
+	}
+	return out, nil
+}
+
+// IDs returns the ids of the records the query selects, in insertion
+// order, so a large result can be fetched a few at a time.
+func (db *DB) IDs(q Query) ([]uuid.UUID, error) {
+	cond, args := q.where()
+	rows, err := db.r.Query(`SELECT id FROM records WHERE `+cond+` ORDER BY rowid`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list record ids: %w", mapSQLErr(err, peererr.ErrInvalidDatabase))
+	}
+	defer rows.Close()
+	var out []uuid.UUID
+	for rows.Next() {
+		var b []byte
+		if err := rows.Scan(&b); err != nil {
+			return nil, fmt.Errorf("list record ids: %w", peererr.ErrInvalidDatabase)
+		}
+		id, err := uuid.FromBytes(b)
+		if err != nil {
+			return nil, fmt.Errorf("record id %x: %w", b, peererr.ErrInvalidDatabase)
+		}
+		out = append(out, id)
+	}
+	return out, rows.Err()
+}
+
+// Expire removes live records whose expiry is at or before now and
+// returns them; tombstones past their expiry are purged silently.
+func (db *DB) Expire(now filetime.FILETIME) ([]*record.Record, error) {
+	var expired []*record.Record
+	err := db.write(func(tx *sql.Tx) error {
+		rows, err := tx.Query(`SELECT `+recordColumns+` FROM records WHERE expires <= ? AND flags & ? = 0`,
+			int64(now), record.FlagDeleted)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			r, err := scanRecord(rows)
+			if err != nil {
+				rows.Close()
+				return err
+			}
+			expired = append(expired, r)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		_, err = tx.Exec(`DELETE FROM records WHERE expires <= ?`, int64(now))
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("expire records: %w", err)
+	}
+	return expired, nil
+}
+
+// NextExpiry returns the earliest expiry among stored records.
+func (db *DB) NextExpiry() (filetime.FILETIME, bool, error) {
+	var v sql.NullInt64
+	if err := db.r.QueryRow(`SELECT MIN(expires) FROM records`).Scan(&v); err != nil {
+		return 0, false, fmt.Errorf("next expiry: %w", mapSQLErr(err, peererr.ErrInvalidDatabase))
+	}
+	return filetime.FILETIME(v.Int64), v.Valid, nil
+}
+
+// Count returns how many records the query selects.
+func (db *DB) Count(q Query) (int, error) {
+	cond, args := q.where()
+	var n int
+	if err := db.r.QueryRow(`SELECT COUNT(*) FROM records WHERE `+cond, args...).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count records: %w", mapSQLErr(err, peererr.ErrInvalidDatabase))
+	}
+	return n, nil
+}
+
+// IntegrityCheck runs PRAGMA integrity_check and fails unless SQLite
+// answers "ok".
+func (db *DB) IntegrityCheck() error {
+	var res string
+	if err := db.r.QueryRow(`PRAGMA integrity_check`).Scan(&res); err != nil {
+		return fmt.Errorf("integrity check: %w", mapSQLErr(err, peererr.ErrInvalidDatabase))
+	}
+	if res != "ok" {
+		return fmt.Errorf("integrity check: %s: %w", res, peererr.ErrInvalidDatabase)
+	}
+	return nil
+}
+
+// write runs fn in one immediate transaction of this process's writer.
+func (db *DB) write(fn func(tx *sql.Tx) error) error {
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	if db.closed {
+		return fmt.Errorf("database %s is closed: %w", db.path, peererr.ErrInvalidGroup)
+	}
+	tx, err := db.w.Begin()
+	if err != nil {
+		return fmt.Errorf("begin: %w", mapSQLErr(err, peererr.ErrDatabaseAccessdenied))
+	}
+	if err := fn(tx); err != nil {
+		tx.Rollback()
+		return mapSQLErr(err, peererr.ErrInvalidDatabase)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", mapSQLErr(err, peererr.ErrInvalidDatabase))
+	}
+	return nil
+}
+
+type scanner interface{ Scan(dest ...any) error }
+
+func scanRecord(s scanner) (*record.Record, error) {
+	var (
+		id, typ, data, sig         []byte
+		r                          record.Record
+		created, expires, modified int64
+	)
+	err := s.Scan(&id, &typ, &r.Version, &r.Flags, &r.CreatorID, &r.ModifiedByID, &r.Attributes,
+		&created, &expires, &modified, &data, &sig)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, peererr.ErrRecordNotFound
+	}
+	if err != nil {
+		return nil, mapSQLErr(err, peererr.ErrInvalidDatabase)
+	}
+	if len(id) != 16 || len(typ) != 16 {
+		return nil, fmt.Errorf("stored record with malformed id: %w", peererr.ErrInvalidDatabase)
+	}
+	copy(r.ID[:], id)
+	copy(r.Type[:], typ)
+	r.Created, r.Expires, r.Modified = filetime.FILETIME(created), filetime.FILETIME(expires), filetime.FILETIME(modified)
+	if len(data) > 0 {
+		r.Data = data
+	}
+	if len(sig) > 0 {
+		r.Signature = sig
+	}
+	return &r, nil
+}
+
+// mapSQLErr gives SQLite failures their HRESULT: a full disk, a busy or
+// read-only database, or else def. Errors that already carry a code keep it.
+func mapSQLErr(err error, def *peererr.Code) error {
+	var c *peererr.Code
+	if errors.As(err, &c) {
+		return err
+	}
+	var se sqlite3.Error
+	if errors.As(err, &se) {
+		switch se.Code {
+		case sqlite3.ErrFull:
+			return fmt.Errorf("%v: %w", err, peererr.ErrDiskFull)
+		case sqlite3.ErrReadonly, sqlite3.ErrPerm, sqlite3.ErrCantOpen, sqlite3.ErrAuth:
+			return fmt.Errorf("%v: %w", err, peererr.ErrDatabaseAccessdenied)
+		case sqlite3.ErrCorrupt, sqlite3.ErrNotADB:
+			return fmt.Errorf("%v: %w", err, peererr.ErrInvalidDatabase)
+		}
+	}
+	return fmt.Errorf("%v: %w", err, def)
+}
+
+func placeholders(n int) string {
+	s := make([]byte, 0, 2*n)
+	for i := 0; i < n; i++ {
+		if i > 0 {
+			s = append(s, ',')
+		}
+		s = append(s, '?')
+	}
+	return string(s)
+}
+
+func nonNil(b []byte) []byte {
+	if b == nil {
+		return []byte{}
+	}
+	return b
+}
