@@ -402,3 +402,27 @@ func TestLargest(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestEmptyFields round-trips the empty strings and lists the format
+// allows.
+func TestEmptyFields(t *testing.T) {
+	g := newGroup(t, "")
+	joiner := newIdent("")
+	joiner.subj.FriendlyName = ""
+	inv := gmcInvitation(t, g, g.creator, g.root, joiner, admin)
+	inv.GroupFriendlyName, inv.Cloud, inv.Classifiers, inv.Addresses = "", "", []string{""}, nil
+	if err := inv.Sign(g.creator.key); err != nil {
+		t.Fatal(err)
+	}
+	doc := encode(t, inv)
+	got, err := Parse(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, inv) {
+		t.Fatalf("round trip differs:\n%+v\n%+v", got, inv)
+	}
+	if err := got.VerifyFor(joiner.subj.PeerName, now); err != nil {
+		t.Fatal(err)
+	}
+}
