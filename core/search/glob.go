@@ -37,11 +37,16 @@ type segment []piece
 //
 // Matching is greedy: each floating segment takes its leftmost
 // occurrence, which is never worse than a later one, so nothing is
-// backtracked across stars. The time is O(len(text) + len(pattern)) when
-// segments are plain text (strings.Index is linear) and at most
-// O(len(text) * len(pattern)) when they contain "?"; never exponential.
+// backtracked across stars and the time is never exponential. Anchored
+// segments are compared once. A floating segment of plain text is found
+// with strings.Index, in linear time; one with "?" by a bit-parallel
+// scan (shiftAnd) in O(len(text) * ceil(chars/64)). So a whole match
+// takes O(len(text) + len(pattern)) for patterns made of text and stars,
+// and at most O(len(text) * len(pattern) / 64) with "?" in the middle.
 type glob struct {
 	segs []segment
+	// scan[i] finds segs[i] when it floats and holds a "?"; else nil.
+	scan []*shiftAnd
 }
 
 // compileGlob resolves the escapes of a clause value. It returns the
@@ -86,6 +91,10 @@ func compileGlob(v string) (g glob, lit string, wild bool, err error) {
 	}
 	flush()
 	g.segs = append(g.segs, seg)
+	g.scan = make([]*shiftAnd, len(g.segs))
+	for i := 1; i < len(g.segs)-1; i++ {
+		g.scan[i] = newShiftAnd(g.segs[i])
+	}
 	return g, all.String(), wild, nil
 }
 
@@ -118,8 +127,14 @@ func (g glob) match(s string) bool {
 		return false
 	}
 	rest := s[pos:start]
-	for _, seg := range g.segs[1 : len(g.segs)-1] {
-		end, ok := seg.find(rest)
+	for i := 1; i < len(g.segs)-1; i++ {
+		var end int
+		var ok bool
+		if g.scan[i] != nil {
+			end, ok = g.scan[i].find(rest)
+		} else {
+			end, ok = g.segs[i].find(rest)
+		}
 		if !ok {
 			return false
 		}
@@ -160,28 +175,101 @@ func (seg segment) matchAt(s string, i int) (int, bool) {
 	return i, true
 }
 
-// find returns the end of the leftmost match of seg in s.
+// find returns the end of the leftmost match in s of seg, which holds
+// no "?": it is empty or one piece of text.
 func (seg segment) find(s string) (int, bool) {
 	if len(seg) == 0 {
 		return 0, true
 	}
-	lead := seg[0].lit
-	for i := 0; i <= len(s); {
-		if lead != "" {
-			j := strings.Index(s[i:], lead)
-			if j < 0 {
-				return 0, false
-			}
-			i += j
+	i := strings.Index(s, seg[0].lit)
+	if i < 0 {
+		return 0, false
+	}
+	return i + len(seg[0].lit), true
+}
+
+// shiftAnd finds a fixed-length segment with "?" in it by the Shift-And
+// algorithm: bit i of the state says whether the segment's first i+1
+// characters match the text ending at the current character, and one
+// step is a shift and a mask, a word at a time. The mask of a text
+// character is the "?" positions plus that character's own positions:
+// kept as a bitset for characters at many positions and as a list for
+// the rest, so memory stays O(chars) while a step costs O(chars/64).
+type shiftAnd struct {
+	n     int      // characters in the segment
+	any   []uint64 // positions of "?"
+	dense map[rune][]uint64
+	list  map[rune][]int
+}
+
+func newShiftAnd(seg segment) *shiftAnd {
+	pos := map[rune][]int{}
+	n := 0
+	var anyPos []int
+	for _, p := range seg {
+		if p.lit == "" {
+			anyPos = append(anyPos, n)
+			n++
+			continue
 		}
-		if end, ok := seg.matchAt(s, i); ok {
-			return end, true
+		for _, r := range p.lit {
+			pos[r] = append(pos[r], n)
+			n++
 		}
-		if i == len(s) {
-			break
+	}
+	if len(anyPos) == 0 {
+		return nil // plain text: strings.Index does better
+	}
+	words := (n + 63) / 64
+	m := &shiftAnd{n: n, any: bits(words, anyPos), dense: map[rune][]uint64{}, list: map[rune][]int{}}
+	for r, ps := range pos {
+		if len(ps) > words {
+			m.dense[r] = bits(words, ps)
+		} else {
+			m.list[r] = ps
 		}
-		_, w := utf8.DecodeRuneInString(s[i:])
+	}
+	return m
+}
+
+func bits(words int, pos []int) []uint64 {
+	b := make([]uint64, words)
+	for _, p := range pos {
+		b[p/64] |= 1 << (p % 64)
+	}
+	return b
+}
+
+// find returns the end of the leftmost match in s. All matches are n
+// characters long, so the first to end is also the first to start.
+func (m *shiftAnd) find(s string) (int, bool) {
+	words := len(m.any)
+	shifted := make([]uint64, words)
+	state := make([]uint64, words)
+	last, lastBit := (m.n-1)/64, uint64(1)<<((m.n-1)%64)
+	for i := 0; i < len(s); {
+		r, w := utf8.DecodeRuneInString(s[i:])
 		i += w
+		carry := uint64(1) // a match may start at every character
+		for j, b := range state {
+			shifted[j] = b<<1 | carry
+			carry = b >> 63
+		}
+		if d, ok := m.dense[r]; ok {
+			for j := range state {
+				state[j] = shifted[j] & (m.any[j] | d[j])
+			}
+		} else {
+			for j := range state {
+				state[j] = shifted[j] & m.any[j]
+			}
+			for _, p := range m.list[r] {
+				state[p/64] |= shifted[p/64] & (1 << (p % 64))
+			}
+		}
+		if state[last]&lastBit != 0 {
+			return i, true
+		}
 	}
 	return 0, false
 }
