@@ -18,7 +18,9 @@ import (
 //
 // where TZD is "Z" or +hh:mm or -hh:mm and s is one or more digits. The
 // forms without a time stand for midnight UTC at the start of that year,
-// month or day; a date compares as the instant it names.
+// month or day; a date compares as the instant it names. That instant
+// must fall in the years 0000-9999 UTC, so every date can be written
+// back in these formats.
 
 var errDate = errors.New("not a W3C NOTE-datetime date")
 
@@ -57,7 +59,11 @@ func parseDate(s string) (time.Time, error) {
 		return time.Time{}, errDate
 	}
 	t := time.Date(year, time.Month(month), day, hour, min, sec, nsec, time.UTC)
-	return t.Add(-time.Duration(offset) * time.Second), nil
+	t = t.Add(-time.Duration(offset) * time.Second)
+	if t.Year() < 0 || t.Year() > 9999 {
+		return time.Time{}, errDate
+	}
+	return t, nil
 }
 
 // formatDate writes t (converted to UTC) in the longest NOTE-datetime
