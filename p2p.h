@@ -20,9 +20,10 @@
  *    PeerGroupGetEventData until it returns PEER_S_NO_EVENT_DATA. On
  *    Windows the HANDLE is a Win32 event object (the library calls
  *    SetEvent). On POSIX it is a file descriptor cast to HANDLE, e.g.
- *    (HANDLE)(intptr_t)fd: an eventfd, a pipe's write end or a socket; the
- *    library writes the 8-byte integer 1 to it when events are queued, so
- *    wait for it with poll/select/epoll and drain it before reading events.
+ *    (HANDLE)(intptr_t)fd: an eventfd, a pipe's write end or a socket (not
+ *    descriptor 0, which is the NULL HANDLE); the library writes the 8-byte
+ *    integer 1 to it when events are queued, so wait for it with
+ *    poll/select/epoll and drain it before reading events.
  *  - PEER_ADDRESS holds a SOCKADDR_IN6 in Windows layout (28 bytes). The
  *    address family value differs between systems (AF_INET6 is 23 on
  *    Windows, 10 on Linux, 30 on macOS): the library accepts either the
@@ -42,8 +43,8 @@
  * supported there (on 32-bit x86 the platform's calling convention is
  * stdcall and the library's exports are cdecl).
  *
- * Coexistence with the platform's own <p2p.h> (mingw-w64 or the Windows
- * SDK) on Windows:
+ * Coexistence with the platform's own <p2p.h> on Windows (mingw-w64's,
+ * whose include guard is _P2P_H_):
  *  - If it was included first, this header checks that it declared the
  *    Windows 7 Grouping and Identity API (it refuses with #error
  *    otherwise), keeps its types, and adds what it lacks: the PEER_E_* and
@@ -52,13 +53,15 @@
  *    platform's prototypes).
  *  - If this header comes first, it defines the platform header's include
  *    guard _P2P_H_, so a later #include of the platform <p2p.h> adds
- *    nothing (its Graph, Collaboration and PNRP parts included). Include the
- *    platform header first if you need those.
+ *    nothing but extern declarations of the role GUIDs, which resolve to
+ *    ours (not its Graph, Collaboration or PNRP parts: include the platform
+ *    header first if you need those).
  *
  * PEER_GROUP_ROLE_ADMIN, PEER_GROUP_ROLE_MEMBER and
  * PEER_GROUP_ROLE_INVITING_MEMBER are static constants of every translation
- * unit (macros naming them), usable by value in C and C++ with no GUID
- * library (Windows needs INITGUID or -luuid-style definitions for its own).
+ * unit (macros naming them), usable by value in C and C++ with nothing to
+ * link (the platform's header declares them extern, defined only by a unit
+ * that includes it under INITGUID).
  */
 #ifndef P2P_PORTABLE_P2P_H
 #define P2P_PORTABLE_P2P_H
