@@ -76,7 +76,6 @@ func compileGlob(v string) (g glob, lit string, wild bool, err error) {
 			wild = true
 			all.WriteByte(c)
 			flush() // "**" leaves an empty segment, which matches at once
-
 			g.segs = append(g.segs, seg)
 			seg = segment{}
 		case '?':

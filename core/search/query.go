@@ -233,7 +233,7 @@ func (c *clause) setValue(v string) error {
 	}
 	// A GUID given for peerrecordid or peerrecordtype is written the way
 	// those attributes present it, so any form uuid.Parse knows matches.
-	if i := reservedIndex(c.attr); !wild && (i >= 0 && (reservedNames[i] == AttrRecordID || reservedNames[i] == AttrRecordType)) {
+	if !wild && isGUIDAttr(c.attr) {
 		if u, err := uuid.Parse(lit); err == nil {
 			lit = guidString(u)
 			g = glob{segs: []segment{{{lit: lit}}}}
@@ -241,6 +241,11 @@ func (c *clause) setValue(v string) error {
 	}
 	c.pat, c.str = g, lit
 	return nil
+}
+
+// isGUIDAttr reports whether name is a reserved attribute holding a GUID.
+func isGUIDAttr(name string) bool {
+	return strings.EqualFold(name, AttrRecordID) || strings.EqualFold(name, AttrRecordType)
 }
 
 // guidString writes a GUID as StringFromGUID2 does:
