@@ -181,3 +181,46 @@ func TestUnmarshalPayloadRejects(t *testing.T) {
 	_, err := unmarshalPayload(other.PeerName, good)
 	wantCode(t, "other name", err, peererr.ErrInvalidArg)
 }
+
+// TestWorstCaseSizes builds the largest identity: the longest names made
+// of the characters that grow most when encoded.
+func TestWorstCaseSizes(t *testing.T) {
+	s := newTestStore(t)
+	for _, c := range [][2]string{
+		{strings.Repeat(`"`, 149), strings.Repeat(`"`, 255)}, // 5-byte escapes
+		{strings.Repeat("€", 149), strings.Repeat("€", 255)}, // 3-byte UTF-8
+		{strings.Repeat("😀", 74), strings.Repeat("😀", 127)},  // 4-byte UTF-8
+	} {
+		id := mustCreate(t, s, c[0], c[1])
+		doc, err := s.Export(id.PeerName, "pw")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(id.CertDER) > MaxCertSize/2 || len(id.XML()) > MaxDocumentSize/2 || len(doc) > MaxDocumentSize/2 {
+			t.Fatalf("certificate %d, identity XML %d, export %d bytes: too close to the limits",
+				len(id.CertDER), len(id.XML()), len(doc))
+		}
+		got, err := newTestStore(t).Import(doc, "pw")
+		if err != nil {
+			t.Fatal(err)
+		}
+		sameIdentity(t, id, got)
+	}
+}
+
+func TestUnsealDoesNotStore(t *testing.T) {
+	src := newTestStore(t)
+	id := mustCreate(t, src, "u", "U")
+	doc, _ := src.Export(id.PeerName, "pw")
+	dst := newTestStore(t)
+	got, err := dst.Unseal(doc, "pw")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sameIdentity(t, id, got)
+	if ids, _ := dst.List(); len(ids) != 0 {
+		t.Fatal("Unseal stored the identity")
+	}
+	_, err = dst.Unseal(doc, "wrong")
+	wantCode(t, "Unseal wrong password", err, peererr.ErrInvalidArg)
+}

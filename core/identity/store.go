@@ -281,6 +281,17 @@ func (s *Store) Import(doc, password string) (*Identity, error) {
 	return id, nil
 }
 
+// Unseal decodes an export document with its password without adding the
+// identity to the store, for callers that carry an identity inside their
+// own documents (PeerGroupImportConfig). Errors are Import's.
+func (s *Store) Unseal(doc, password string) (*Identity, error) {
+	id, err := decodeExport(doc, password, s.maxKDFMemoryKiB)
+	if err != nil {
+		return nil, fmt.Errorf("unseal identity: %w", err)
+	}
+	return id, nil
+}
+
 // locked runs fn holding the store's exclusive lock.
 func (s *Store) locked(fn func() error) error {
 	s.mu.Lock()
