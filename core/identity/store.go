@@ -269,16 +269,21 @@ func (s *Store) Import(doc, password string) (*Identity, error) {
 	if err != nil {
 		return nil, fmt.Errorf("import identity: %w", err)
 	}
-	err = s.locked(func() error {
+	if err := s.Add(id); err != nil {
+		return nil, fmt.Errorf("import identity: %w", err)
+	}
+	return id, nil
+}
+
+// Add stores an identity obtained with Unseal. One already here (the same
+// key): PEER_E_ALREADY_EXISTS; a full store: PEER_E_TOO_MANY_IDENTITIES.
+func (s *Store) Add(id *Identity) error {
+	return s.locked(func() error {
 		if err := s.checkRoom(); err != nil && !s.exists(id) {
 			return err
 		}
 		return s.writeNew(id)
 	})
-	if err != nil {
-		return nil, fmt.Errorf("import identity: %w", err)
-	}
-	return id, nil
 }
 
 // Unseal decodes an export document with its password without adding the

@@ -1,0 +1,64 @@
+# p2p: the Windows Peer Grouping API as a portable C library written in Go.
+#
+#   make           build build/libp2p.so (+ p2p.h beside it)
+#   make test      install what the tests need, then run every test
+#   make windows   cross-build build/windows/p2p.dll with mingw-w64
+#   make bench     run the benchmarks (not part of CI)
+
+GO      ?= go
+BUILD   := build
+SO      := $(BUILD)/libp2p.so
+DLL     := $(BUILD)/windows/p2p.dll
+MINGW   := x86_64-w64-mingw32-gcc
+APT_PKGS := gcc-mingw-w64-x86-64 mingw-w64-x86-64-dev
+GOSRC   := $(shell find . -name '*.go' -not -path './build/*' -not -path './bench/*' -not -name '*_test.go') go.mod go.sum p2p.h
+
+export CGO_ENABLED := 1
+
+.PHONY: all build windows test deps vet gotest ctest pytest abitest fuzz bench clean
+
+all: build
+
+build: $(SO)
+
+$(SO): $(GOSRC)
+	@mkdir -p $(BUILD)
+	$(GO) build -buildmode=c-shared -trimpath -o $(SO) .
+	@rm -f $(BUILD)/libp2p.h          # the cgo header is not the public one
+	cp p2p.h $(BUILD)/p2p.h
+
+windows: $(DLL)
+
+$(DLL): $(GOSRC)
+	@mkdir -p $(BUILD)/windows
+	GOOS=windows GOARCH=amd64 CC=$(MINGW) $(GO) build -buildmode=c-shared -trimpath \
+		-ldflags='-s -w -extldflags=-Wl,--out-implib,$(BUILD)/windows/libp2p.dll.a' -o $(DLL) .
+	@rm -f $(BUILD)/windows/p2p.h
+	cp p2p.h $(BUILD)/windows/p2p.h
+
+# deps installs what the tests need when it is missing: the mingw-w64
+# cross compiler and Windows headers (Debian packages) and the Go modules.
+deps:
+	@if ! command -v $(MINGW) >/dev/null || [ ! -f /usr/share/mingw-w64/include/p2p.h ]; then \
+		echo "installing $(APT_PKGS)"; \
+		SUDO=; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+		$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(APT_PKGS) \
+		|| { $$SUDO apt-get update && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(APT_PKGS); }; \
+	fi
+	$(GO) mod download
+
+vet:
+	$(GO) vet ./...
+	GOOS=windows $(GO) vet ./...
+
+gotest:
+	$(GO) test -race -count=1 -timeout 20m ./...
+
+test: deps vet build windows gotest
+	@echo "all tests passed"
+
+bench: build
+	$(GO) test -run '^$$' -bench . -benchtime 1x ./bench/...
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,427 @@
+package group
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+
+	"p2p/core/credential"
+	"p2p/core/event"
+	"p2p/core/filetime"
+	"p2p/core/peererr"
+	"p2p/core/record"
+	"p2p/core/search"
+	"p2p/core/store"
+)
+
+// NewRecord is what an application supplies to AddRecord and
+// UpdateRecord; the library fills in the rest.
+type NewRecord struct {
+	ID         uuid.UUID // UpdateRecord only
+	Type       uuid.UUID
+	Flags      uint32 // only record.FlagAutoRefresh may be set
+	Attributes string
+	Expires    filetime.FILETIME
+	Data       []byte
+}
+
+func (n *NewRecord) check(e *Engine, now filetime.FILETIME) error {
+	switch {
+	case n.Type == uuid.Nil || IsSystemType(n.Type):
+		return fmt.Errorf("record type %s: %w", n.Type, peererr.ErrInvalidArg)
+	case n.Flags&^record.FlagAutoRefresh != 0:
+		return fmt.Errorf("record flags %#x: %w", n.Flags, peererr.ErrInvalidArg)
+	case len(n.Data) > record.MaxDataSize:
+		return fmt.Errorf("record of %d bytes: %w", len(n.Data), peererr.ErrMaxRecordSizeExceeded)
+	case len(n.Attributes) > record.MaxAttributesSize:
+		return fmt.Errorf("attributes of %d bytes: %w", len(n.Attributes), peererr.ErrInvalidAttributes)
+	case n.Expires <= now:
+		return fmt.Errorf("record expires in the past: %w", peererr.ErrInvalidRecordExpiration)
+	case n.Expires > e.Chain().Leaf().NotAfter:
+		return fmt.Errorf("record outlives the member's credential: %w", peererr.ErrInvalidRecordExpiration)
+	}
+	if _, err := search.ParseAttributes(n.Attributes); err != nil {
+		return err
+	}
+	return nil
+}
+
+// AddRecord publishes a new record and returns its id.
+func (e *Engine) AddRecord(n NewRecord) (uuid.UUID, error) {
+	if err := e.checkWritable(); err != nil {
+		return uuid.Nil, err
+	}
+	now := filetime.Now()
+	if err := n.check(e, now); err != nil {
+		return uuid.Nil, err
+	}
+	if !e.canPublish() {
+		return uuid.Nil, fmt.Errorf("add record: %w", peererr.ErrNotAuthorized)
+	}
+	r := &record.Record{
+		Type: n.Type, ID: uuid.New(), Version: 1, Flags: n.Flags,
+		CreatorID: e.id.PeerName, ModifiedByID: e.id.PeerName, Attributes: n.Attributes,
+		Created: now, Expires: n.Expires, Modified: now, Data: n.Data,
+	}
+	r.Sign(e.groupName, e.id.Key)
+	if err := e.storeLocal(r); err != nil {
+		return uuid.Nil, fmt.Errorf("add record: %w", err)
+	}
+	return r.ID, nil
+}
+
+// UpdateRecord replaces the data, attributes, flags and expiry of a live
+// record: its creator or an administrator only.
+func (e *Engine) UpdateRecord(n NewRecord) error {
+	if err := e.checkWritable(); err != nil {
+		return err
+	}
+	now := filetime.Now()
+	if err := n.check(e, now); err != nil {
+		return err
+	}
+	cur, err := e.liveRecord(n.ID, now)
+	if err != nil {
+		return fmt.Errorf("update record: %w", err)
+	}
+	if cur.Type != n.Type {
+		return fmt.Errorf("update record %s: type cannot change: %w", n.ID, peererr.ErrInvalidArg)
+	}
+	if err := e.checkOwner(cur); err != nil {
+		return fmt.Errorf("update record %s: %w", n.ID, err)
+	}
+	r := cur.Clone()
+	r.Version++
+	r.Flags = n.Flags
+	r.ModifiedByID = e.id.PeerName
+	r.Attributes = n.Attributes
+	r.Expires = n.Expires
+	r.Modified = later(now, cur.Modified)
+	r.Data = n.Data
+	r.Sign(e.groupName, e.id.Key)
+	if err := e.storeLocal(r); err != nil {
+		return fmt.Errorf("update record: %w", err)
+	}
+	return nil
+}
+
+// DeleteRecord replaces a live record with a tombstone that replicates:
+// its creator or an administrator only.
+func (e *Engine) DeleteRecord(id uuid.UUID) error {
+	if err := e.checkWritable(); err != nil {
+		return err
+	}
+	now := filetime.Now()
+	cur, err := e.liveRecord(id, now)
+	if err != nil {
+		return fmt.Errorf("delete record: %w", err)
+	}
+	if err := e.checkOwner(cur); err != nil {
+		return fmt.Errorf("delete record %s: %w", id, err)
+	}
+	r := cur.Clone()
+	r.Version++
+	r.Flags = record.FlagDeleted
+	r.ModifiedByID = e.id.PeerName
+	r.Modified = later(now, cur.Modified)
+	r.Data = nil
+	r.Sign(e.groupName, e.id.Key)
+	if err := e.storeLocal(r); err != nil {
+		return fmt.Errorf("delete record: %w", err)
+	}
+	return nil
+}
+
+// GetRecord returns a live application record.
+func (e *Engine) GetRecord(id uuid.UUID) (*record.Record, error) {
+	if e.Closed() {
+		return nil, fmt.Errorf("group %s is closed: %w", e.groupName, peererr.ErrInvalidGroup)
+	}
+	r, err := e.liveRecord(id, filetime.Now())
+	if err != nil {
+		return nil, fmt.Errorf("get record: %w", err)
+	}
+	return r, nil
+}
+
+// RecordIDs lists the live application records, of one type if typ is
+// not nil, oldest first.
+func (e *Engine) RecordIDs(typ *uuid.UUID) ([]uuid.UUID, error) {
+	if e.Closed() {
+		return nil, fmt.Errorf("group %s is closed: %w", e.groupName, peererr.ErrInvalidGroup)
+	}
+	if typ != nil && IsSystemType(*typ) {
+		return nil, nil
+	}
+	return e.db.IDs(store.Query{Type: typ, ExcludeTypes: systemTypes, LiveAt: filetime.Now()})
+}
+
+// SearchRecords lists the live application records whose attributes match
+// the criteria document (the "Record Search Query Format").
+func (e *Engine) SearchRecords(criteria string) ([]uuid.UUID, error) {
+	if e.Closed() {
+		return nil, fmt.Errorf("group %s is closed: %w", e.groupName, peererr.ErrInvalidGroup)
+	}
+	q, err := search.Parse(criteria)
+	if err != nil {
+		return nil, err
+	}
+	recs, err := e.db.List(store.Query{ExcludeTypes: systemTypes, LiveAt: filetime.Now()})
+	if err != nil {
+		return nil, err
+	}
+	var ids []uuid.UUID
+	for _, r := range recs {
+		attrs, err := search.ParseAttributes(r.Attributes)
+		if err != nil {
+			continue // a record is checked when stored; skip rather than fail the search
+		}
+		if q.Match(attrs, r) {
+			ids = append(ids, r.ID)
+		}
+	}
+	return ids, nil
+}
+
+func (e *Engine) liveRecord(id uuid.UUID, now filetime.FILETIME) (*record.Record, error) {
+	r, err := e.db.Get(id)
+	if err != nil {
+		return nil, err
+	}
+	if r.Deleted() || r.Expired(now) || IsSystemType(r.Type) {
+		return nil, fmt.Errorf("record %s: %w", id, peererr.ErrRecordNotFound)
+	}
+	return r, nil
+}
+
+// canPublish reports whether this member's roles allow publishing records.
+func (e *Engine) canPublish() bool {
+	leaf := e.Chain().Leaf()
+	return leaf.HasRole(credential.RoleMember) || leaf.HasRole(credential.RoleAdmin)
+}
+
+// checkOwner fails unless this member created cur or is an administrator.
+func (e *Engine) checkOwner(cur *record.Record) error {
+	if cur.CreatorID == e.id.PeerName || e.Chain().Leaf().HasRole(credential.RoleAdmin) {
+		return nil
+	}
+	return peererr.ErrNotAuthorized
+}
+
+// writeSystem signs and stores a system record written by this member,
+// as a new version of what is stored under id.
+func (e *Engine) writeSystem(typ, id uuid.UUID, data []byte, expires filetime.FILETIME) error {
+	now := filetime.Now()
+	r := &record.Record{Type: typ, ID: id, Version: 1, CreatorID: e.id.PeerName,
+		Created: now, Modified: now}
+	if cur, err := e.db.Get(id); err == nil {
+		r.Version, r.CreatorID, r.Created = cur.Version+1, cur.CreatorID, cur.Created
+		r.Modified = later(now, cur.Modified)
+	} else if !errors.Is(err, peererr.ErrRecordNotFound) {
+		return err
+	}
+	r.ModifiedByID, r.Expires, r.Data = e.id.PeerName, expires, data
+	r.Sign(e.groupName, e.id.Key)
+	return e.storeLocal(r)
+}
+
+// publishSelf writes this member's member record: its credential chain
+// and friendly name, signed by itself.
+func (e *Engine) publishSelf() error {
+	chainBytes, err := e.Chain().MarshalBinary()
+	if err != nil {
+		return err
+	}
+	d := memberData{FriendlyName: e.id.FriendlyName, Chain: chainBytes}
+	return e.writeSystem(MemberType, MemberRecordID(e.groupName, e.id.PeerName), d.marshal(), e.Chain().Leaf().NotAfter)
+}
+
+// storeLocal stores a record this member wrote and announces it.
+func (e *Engine) storeLocal(r *record.Record) error {
+	out, err := e.db.Put(r)
+	if err != nil {
+		return err
+	}
+	if !out[0].Applied {
+		return fmt.Errorf("record %s: a newer version is stored: %w", r.ID, peererr.ErrInvalidRecord)
+	}
+	e.afterStore([]*record.Record{r}, out)
+	return nil
+}
+
+// Apply verifies records received from elsewhere (another member, an
+// imported database) and stores those that pass and win the conflict
+// rule, in one transaction. It returns how many were stored and how many
+// were rejected; rejected records are logged, never stored.
+func (e *Engine) Apply(recs []*record.Record) (stored, rejected int, err error) {
+	now := filetime.Now()
+	var ok []*record.Record
+	// Member records first, so records of a new member verify in the
+	// same batch.
+	batch := make(map[string]*member)
+	for pass := 0; pass < 2; pass++ {
+		for _, r := range recs {
+			if (r.Type == MemberType) != (pass == 0) {
+				continue
+			}
+			m, verr := e.verify(r, now, batch)
+			if verr != nil {
+				rejected++
+				e.log.Warn("rejected record", "id", r.ID, "type", r.Type, "modifier", r.ModifiedByID, "err", verr)
+				continue
+			}
+			if m != nil {
+				batch[m.PeerName] = m
+			}
+			ok = append(ok, r)
+		}
+	}
+	if len(ok) == 0 {
+		return 0, rejected, nil
+	}
+	out, err := e.db.Put(ok...)
+	if err != nil {
+		return 0, rejected, err
+	}
+	e.afterStore(ok, out)
+	for _, o := range out {
+		if o.Applied {
+			stored++
+		}
+	}
+	return stored, rejected, nil
+}
+
+// afterStore updates caches, raises events and hands stored records to
+// the network.
+func (e *Engine) afterStore(recs []*record.Record, out []store.Outcome) {
+	var published []*record.Record
+	for i, r := range recs {
+		if !out[i].Applied {
+			continue
+		}
+		published = append(published, r)
+		prev := out[i].Prev
+		switch r.Type {
+		case PropertiesType:
+			if p, err := unmarshalProperties(r.Data); err == nil {
+				e.mu.Lock()
+				e.props = p
+				e.mu.Unlock()
+				e.bus.Publish(event.Event{Type: event.PropertyChanged})
+			}
+		case MemberType:
+			m := e.cacheMember(r)
+			change := event.MemberUpdated
+			if prev == nil {
+				change = event.MemberJoined
+			}
+			if m != nil && m.PeerName == e.id.PeerName {
+				e.mu.Lock()
+				e.chain = m.Chain
+				e.mu.Unlock()
+			}
+			if m != nil {
+				e.bus.Publish(event.Event{Type: event.MemberChanged, Member: event.MemberChange{Change: change, Identity: m.PeerName}})
+			}
+		case CredentialType:
+			if r.CreatorID != e.id.PeerName && r.ID == credentialRecordID(e.groupName, e.id.PeerName) {
+				defer e.adoptCredential(r.Data) // after this batch's events
+			}
+		case PresenceType:
+		default:
+			change := event.RecordUpdated
+			switch {
+			case r.Deleted():
+				change = event.RecordDeleted
+			case prev == nil || prev.Deleted():
+				change = event.RecordAdded
+			}
+			if r.Deleted() && (prev == nil || prev.Deleted()) {
+				continue // a tombstone for a record this member never saw
+			}
+			e.bus.Publish(event.Event{Type: event.RecordChanged, Record: event.RecordChange{Change: change, RecordID: r.ID, RecordType: r.Type}})
+		}
+	}
+	select {
+	case e.poke <- struct{}{}:
+	default:
+	}
+	e.mu.Lock()
+	n := e.net
+	e.mu.Unlock()
+	if n != nil && len(published) > 0 {
+		n.Publish(published)
+	}
+}
+
+// cacheMember decodes a member record and remembers it.
+func (e *Engine) cacheMember(r *record.Record) *member {
+	m, err := decodeMember(r.Data)
+	if err != nil {
+		return nil
+	}
+	e.mu.Lock()
+	e.members[m.PeerName] = m
+	e.mu.Unlock()
+	return m
+}
+
+// expiryLoop removes records as they expire and raises RECORD_CHANGED
+// with PEER_RECORD_EXPIRED for application records.
+func (e *Engine) expiryLoop() {
+	defer e.wg.Done()
+	for {
+		wait := time.Hour
+		if next, ok, err := e.db.NextExpiry(); err == nil && ok {
+			wait = time.Until(next.Time())
+		}
+		if wait > 0 {
+			t := time.NewTimer(min(wait, time.Hour))
+			select {
+			case <-e.ctx.Done():
+				t.Stop()
+				return
+			case <-e.poke:
+				t.Stop()
+				continue
+			case <-t.C:
+			}
+		}
+		expired, err := e.db.Expire(filetime.Now())
+		if err != nil {
+			if e.ctx.Err() != nil {
+				return
+			}
+			e.log.Error("expire records", "err", err)
+			select {
+			case <-e.ctx.Done():
+				return
+			case <-time.After(time.Second):
+			}
+			continue
+		}
+		for _, r := range expired {
+			switch {
+			case r.Type == MemberType:
+				if m, err := decodeMember(r.Data); err == nil {
+					e.mu.Lock()
+					delete(e.members, m.PeerName)
+					e.mu.Unlock()
+					e.bus.Publish(event.Event{Type: event.MemberChanged, Member: event.MemberChange{Change: event.MemberLeft, Identity: m.PeerName}})
+				}
+			case !IsSystemType(r.Type):
+				e.bus.Publish(event.Event{Type: event.RecordChanged, Record: event.RecordChange{Change: event.RecordExpired, RecordID: r.ID, RecordType: r.Type}})
+			}
+		}
+	}
+}
+
+func later(a, b filetime.FILETIME) filetime.FILETIME {
+	if a > b {
+		return a
+	}
+	return b + 1
+}

@@ -1,0 +1,98 @@
+package group
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"github.com/google/uuid"
+
+	"p2p/core/credential"
+	"p2p/core/peererr"
+	"p2p/core/peername"
+)
+
+// The group keeps its own state as records of reserved types, so that it
+// replicates, is signed and resolves conflicts exactly like application
+// data. Applications never see these types and cannot write them.
+var (
+	// PropertiesType holds the group properties, written by an administrator.
+	PropertiesType = uuid.MustParse("5e0d7a1c-3f7e-4a58-9a0e-70726f707331")
+	// MemberType holds one member's credential chain and friendly name,
+	// written by that member. Its id is MemberRecordID(group, member).
+	MemberType = uuid.MustParse("5e0d7a1c-3f7e-4a58-9a0e-6d656d626572")
+	// CredentialType holds a credential issued with
+	// PEER_GROUP_STORE_CREDENTIALS, for its subject to pick up.
+	CredentialType = uuid.MustParse("5e0d7a1c-3f7e-4a58-9a0e-63726564656e")
+	// PresenceType holds a member's presence: its addresses while online.
+	PresenceType = uuid.MustParse("5e0d7a1c-3f7e-4a58-9a0e-70726573656e")
+
+	systemTypes = []uuid.UUID{PropertiesType, MemberType, CredentialType, PresenceType}
+)
+
+// IsSystemType reports whether t is reserved for the library.
+func IsSystemType(t uuid.UUID) bool {
+	for _, s := range systemTypes {
+		if s == t {
+			return true
+		}
+	}
+	return false
+}
+
+// propertiesRecordID is the single properties record of a group.
+func propertiesRecordID(group string) uuid.UUID {
+	return uuid.NewSHA1(PropertiesType, []byte(group))
+}
+
+// MemberRecordID is the id of a member's member record: one per member.
+func MemberRecordID(group, member string) uuid.UUID {
+	return uuid.NewSHA1(MemberType, []byte(group+"\x00"+member))
+}
+
+// credentialRecordID is the id of the stored credential for a subject.
+func credentialRecordID(group, subject string) uuid.UUID {
+	return uuid.NewSHA1(CredentialType, []byte(group+"\x00"+subject))
+}
+
+// presenceRecordID is the id of a member's presence record.
+func presenceRecordID(group, member string) uuid.UUID {
+	return uuid.NewSHA1(PresenceType, []byte(group+"\x00"+member))
+}
+
+// memberData is the payload of a member record.
+type memberData struct {
+	FriendlyName string `json:"friendlyName"`
+	Chain        []byte `json:"chain"` // credential.Chain, binary
+	Attributes   string `json:"attributes,omitempty"`
+}
+
+func (m *memberData) marshal() []byte {
+	b, _ := json.Marshal(m)
+	return b
+}
+
+// member is a decoded, verified member record.
+type member struct {
+	PeerName     string
+	FriendlyName string
+	Attributes   string
+	Chain        credential.Chain
+}
+
+func decodeMember(b []byte) (*member, error) {
+	var d memberData
+	if err := json.Unmarshal(b, &d); err != nil {
+		return nil, fmt.Errorf("decode member record: %v: %w", err, peererr.ErrInvalidRecord)
+	}
+	if err := peername.CheckFriendlyName(d.FriendlyName); err != nil {
+		return nil, fmt.Errorf("decode member record: %v: %w", err, peererr.ErrInvalidRecord)
+	}
+	chain, err := credential.ParseChain(d.Chain)
+	if err != nil {
+		return nil, fmt.Errorf("decode member record: %v: %w", err, peererr.ErrInvalidRecord)
+	}
+	if len(chain) == 0 {
+		return nil, fmt.Errorf("decode member record: empty chain: %w", peererr.ErrInvalidRecord)
+	}
+	return &member{PeerName: chain.Leaf().Subject.PeerName, FriendlyName: d.FriendlyName, Attributes: d.Attributes, Chain: chain}, nil
+}
