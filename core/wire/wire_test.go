@@ -1,0 +1,169 @@
+package wire
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"io"
+	"net/netip"
+	"reflect"
+	"testing"
+)
+
+func samples() map[Type][]byte {
+	addrs := []netip.AddrPort{netip.MustParseAddrPort("127.0.0.1:4000"), netip.MustParseAddrPort("[::1]:5")}
+	return map[Type][]byte{
+		THello:        (&Hello{Version: 1, Group: "g.x", NodeID: 7, Chain: []byte{1, 2}, FriendlyName: "a", Addresses: addrs, Flags: 3}).Encode(),
+		TWelcome:      (&Welcome{NodeID: 9, Chain: []byte{3}, FriendlyName: "b", Addresses: addrs}).Encode(),
+		TRefuse:       (&Refuse{HR: 0x80632020, Reason: "no"}).Encode(),
+		TRecords:      (&Records{Records: [][]byte{{1}, {2, 3}}}).Encode(),
+		TFingerprints: (&Fingerprints{Round: 1, Buckets: []Bucket{{Prefix: []byte{1}, Count: 3, FP: [16]byte{9}}}}).Encode(),
+		TSyncReply: (&SyncReply{Round: 2, Replies: []BucketReply{
+			{Prefix: []byte{1}, Outcome: BucketEqual},
+			{Prefix: []byte{2}, Outcome: BucketSplit, Children: []Bucket{{Prefix: []byte{2, 0}, Count: 1}}},
+			{Prefix: []byte{3}, Outcome: BucketItems, Items: []Item{{ID: [16]byte{3}, Hash: [16]byte{4}}}},
+			{Prefix: []byte{4}, Outcome: BucketSent},
+		}}).Encode(),
+		TWant:       (&Want{IDs: [][16]byte{{1}, {2}}}).Encode(),
+		TBarrier:    (&Barrier{Seq: 5}).Encode(),
+		TDirectOpen: (&DirectOpen{ConnectionID: 11}).Encode(),
+		TData:       (&Data{Type: [16]byte{1}, Data: []byte("x")}).Encode(),
+	}
+}
+
+// decode dispatches a payload to its decoder and re-encodes the result.
+func decode(t Type, b []byte) ([]byte, error) {
+	switch t {
+	case THello:
+		m, err := DecodeHello(b)
+		return enc1(m, err)
+	case TWelcome:
+		m, err := DecodeWelcome(b)
+		return enc1(m, err)
+	case TRefuse:
+		m, err := DecodeRefuse(b)
+		return enc1(m, err)
+	case TRecords:
+		m, err := DecodeRecords(b)
+		return enc1(m, err)
+	case TFingerprints:
+		m, err := DecodeFingerprints(b)
+		return enc1(m, err)
+	case TSyncReply:
+		m, err := DecodeSyncReply(b)
+		return enc1(m, err)
+	case TWant:
+		m, err := DecodeWant(b)
+		return enc1(m, err)
+	case TBarrier, TBarrierAck:
+		m, err := DecodeBarrier(b)
+		return enc1(m, err)
+	case TDirectOpen:
+		m, err := DecodeDirectOpen(b)
+		return enc1(m, err)
+	case TData:
+		m, err := DecodeData(b)
+		return enc1(m, err)
+	}
+	return nil, ErrMalformed
+}
+
+func enc1[T interface{ Encode() []byte }](m T, err error) ([]byte, error) {
+	if err != nil {
+		return nil, err
+	}
+	return m.Encode(), nil
+}
+
+func TestRoundTrip(t *testing.T) {
+	for typ, b := range samples() {
+		again, err := decode(typ, b)
+		if err != nil {
+			t.Fatalf("type %d: %v", typ, err)
+		}
+		if !bytes.Equal(again, b) {
+			t.Fatalf("type %d: re-encoding differs", typ)
+		}
+		for cut := 0; cut < len(b); cut++ {
+			if _, err := decode(typ, b[:cut]); !errors.Is(err, ErrMalformed) {
+				t.Fatalf("type %d cut at %d: %v", typ, cut, err)
+			}
+		}
+		if _, err := decode(typ, append(bytes.Clone(b), 0)); !errors.Is(err, ErrMalformed) {
+			t.Fatalf("type %d with a trailing byte accepted", typ)
+		}
+	}
+}
+
+func TestFrames(t *testing.T) {
+	var buf bytes.Buffer
+	WriteFrame(&buf, TRecords, []byte("abc"))
+	WriteFrame(&buf, TBarrier, nil)
+	r := bufio.NewReader(&buf)
+	typ, p, err := ReadFrame(r, 100)
+	if err != nil || typ != TRecords || string(p) != "abc" {
+		t.Fatalf("%d %q %v", typ, p, err)
+	}
+	if typ, p, err = ReadFrame(r, 100); err != nil || typ != TBarrier || len(p) != 0 {
+		t.Fatalf("%d %q %v", typ, p, err)
+	}
+	if _, _, err := ReadFrame(r, 100); err != io.EOF {
+		t.Fatalf("end: %v", err)
+	}
+	// An announced length beyond the bound is refused before reading it.
+	buf.Reset()
+	WriteFrame(&buf, TRecords, make([]byte, 200))
+	if _, _, err := ReadFrame(bufio.NewReader(&buf), 100); !errors.Is(err, ErrMalformed) {
+		t.Fatalf("oversized frame: %v", err)
+	}
+	// A truncated frame is an unexpected EOF.
+	buf.Reset()
+	WriteFrame(&buf, TRecords, make([]byte, 50))
+	if _, _, err := ReadFrame(bufio.NewReader(bytes.NewReader(buf.Bytes()[:20])), 100); err != io.ErrUnexpectedEOF {
+		t.Fatalf("truncated frame: %v", err)
+	}
+	// A huge claimed length with little data does not allocate the claim.
+	huge := []byte{0xff, 0xff, 0xff, 0x1f, byte(TRecords), 1, 2}
+	if _, _, err := ReadFrame(bufio.NewReader(bytes.NewReader(huge)), MaxFrame); err != io.ErrUnexpectedEOF {
+		t.Fatalf("huge claim: %v", err)
+	}
+}
+
+func TestHelloFields(t *testing.T) {
+	h := &Hello{Version: 1, Group: "g", NodeID: 1, Addresses: []netip.AddrPort{netip.MustParseAddrPort("10.0.0.1:9")}}
+	got, err := DecodeHello(h.Encode())
+	if err != nil || !reflect.DeepEqual(got.Addresses, h.Addresses) || got.Group != "g" {
+		t.Fatalf("%+v %v", got, err)
+	}
+}
+
+func FuzzDecode(f *testing.F) {
+	for typ, b := range samples() {
+		f.Add(byte(typ), b)
+	}
+	f.Fuzz(func(t *testing.T, typ byte, b []byte) {
+		again, err := decode(Type(typ), b)
+		if err != nil {
+			return
+		}
+		// What decodes must re-encode to something that decodes the same.
+		third, err := decode(Type(typ), again)
+		if err != nil || !bytes.Equal(third, again) {
+			t.Fatalf("type %d: unstable encoding", typ)
+		}
+	})
+}
+
+func FuzzReadFrame(f *testing.F) {
+	var buf bytes.Buffer
+	WriteFrame(&buf, TRecords, []byte("abc"))
+	f.Add(buf.Bytes())
+	f.Fuzz(func(t *testing.T, b []byte) {
+		r := bufio.NewReader(bytes.NewReader(b))
+		for {
+			if _, _, err := ReadFrame(r, 1<<20); err != nil {
+				return
+			}
+		}
+	})
+}
