@@ -90,7 +90,7 @@ func ImportConfig(id *identity.Identity, cfg *groupconfig.Config, path string) (
 		e.Close()
 		return nil, err
 	}
-	if _, _, err := e.Apply(recs); err != nil {
+	if _, _, err := e.Apply(recs, nil); err != nil {
 		e.Close()
 		return nil, err
 	}

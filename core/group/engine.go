@@ -62,16 +62,17 @@ type Engine struct {
 	props   *Properties
 	ready   bool // synchronised at least once (always for the creator)
 	status  uint32
-	members map[string]*member // verified member records by peer name
-	net     Network
+	members  map[string]*member       // verified member records by peer name
+	presence map[string]*presenceData // live presence records by peer name
+	net      Network
 	closed  bool
 }
 
 // Network is what the engine needs from the transport: it is told of
-// every record the engine stores so it can replicate it. A nil Network
-// means offline.
+// every record the engine stores, with the neighbour it came from (nil if
+// local), so it can replicate it. A nil Network means offline.
 type Network interface {
-	Publish(recs []*record.Record)
+	Publish(recs []*record.Record, origin any)
 	Close() error
 }
 
@@ -200,7 +201,7 @@ func newEngine(id *identity.Identity, group string, key ed25519.PublicKey, chain
 		id: id, db: db, groupName: group, groupKey: key, chain: chain,
 		log: slog.Default().With("group", group, "identity", id.PeerName),
 		ctx: ctx, cancel: cancel, poke: make(chan struct{}, 1),
-		members: make(map[string]*member),
+		members: make(map[string]*member), presence: make(map[string]*presenceData),
 	}, nil
 }
 
@@ -230,7 +231,7 @@ func (e *Engine) loadState() error {
 			e.members[m.PeerName] = m
 		}
 	}
-	return nil
+	return e.loadPresence()
 }
 
 func (e *Engine) start() {
@@ -297,11 +298,41 @@ func (e *Engine) MarkReady() error {
 	return e.db.SetMeta(map[string][]byte{metaReady: {1}})
 }
 
-// SetNetwork attaches (or, with nil, detaches) the transport.
-func (e *Engine) SetNetwork(n Network) {
+// SetNetwork attaches (or, with nil, detaches) the transport. It fails
+// with PEER_S_ALREADY_CONNECTED's error twin if one is attached.
+func (e *Engine) SetNetwork(n Network) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	switch {
+	case e.closed:
+		return fmt.Errorf("group %s is closed: %w", e.groupName, peererr.ErrInvalidGroup)
+	case n != nil && e.net != nil:
+		return errAlreadyConnected
+	}
 	e.net = n
+	return nil
+}
+
+// errAlreadyConnected tells Connect that the group is online already.
+var errAlreadyConnected = peererr.SAlreadyConnected
+
+// IsAlreadyConnected reports whether err says the group was online.
+func IsAlreadyConnected(err error) bool { return errors.Is(err, errAlreadyConnected) }
+
+// Network returns the attached transport, nil when offline.
+func (e *Engine) network() Network {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.net
+}
+
+// Network returns the attached transport, nil when offline.
+func (e *Engine) Network() Network { return e.network() }
+
+// Forgetter is implemented by a Network that indexes records: it is told
+// of records removed by expiry.
+type Forgetter interface {
+	Forget(recs []*record.Record)
 }
 
 // Subscribe registers for events; see event.Bus.

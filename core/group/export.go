@@ -84,7 +84,7 @@ func (e *Engine) ImportDatabase(path string) (stored, rejected int, err error) {
 		if len(batch) == 0 {
 			return nil
 		}
-		s, r, err := e.Apply(batch)
+		s, r, err := e.Apply(batch, nil)
 		stored, rejected = stored+s, rejected+r
 		batch = batch[:0]
 		return err

@@ -166,10 +166,7 @@ func (e *Engine) issueChain(subject credential.Subject, roles []uuid.UUID, notBe
 // addresses are where this member (or, offline, the group as last seen)
 // can be reached.
 func (e *Engine) addresses() []netip.AddrPort {
-	e.mu.Lock()
-	n := e.net
-	e.mu.Unlock()
-	if a, ok := n.(Addresser); ok {
+	if a, ok := e.network().(Addresser); ok {
 		return a.Addresses()
 	}
 	return nil
@@ -208,12 +205,6 @@ type Member struct {
 	Credential *credential.Credential // the leaf of its chain
 }
 
-// PresenceSource is implemented by a Network that knows which members
-// are online and where.
-type PresenceSource interface {
-	Presence(peerName string) (nodeID uint64, addrs []netip.AddrPort, present bool)
-}
-
 // MemberFlagPresent is PEER_MEMBER_PRESENT.
 const MemberFlagPresent uint32 = 0x1
 
@@ -225,7 +216,6 @@ func (e *Engine) Members(flags uint32, peerName string) ([]Member, error) {
 		return nil, fmt.Errorf("enum members: flags %#x: %w", flags, peererr.ErrInvalidArg)
 	}
 	e.mu.Lock()
-	n := e.net
 	var out []Member
 	for name, m := range e.members {
 		if peerName != "" && name != peerName {
@@ -234,12 +224,9 @@ func (e *Engine) Members(flags uint32, peerName string) ([]Member, error) {
 		out = append(out, Member{PeerName: name, Attributes: m.Attributes, Credential: m.Chain.Leaf()})
 	}
 	e.mu.Unlock()
-	ps, _ := n.(PresenceSource)
 	kept := out[:0]
 	for _, m := range out {
-		if ps != nil {
-			m.NodeID, m.Addresses, m.Present = ps.Presence(m.PeerName)
-		}
+		m.NodeID, m.Addresses, m.Present = e.presenceOf(m.PeerName)
 		if flags&MemberFlagPresent != 0 && !m.Present {
 			continue
 		}

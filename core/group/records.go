@@ -3,6 +3,9 @@ package group
 import (
 	"errors"
 	"fmt"
+	"runtime"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
@@ -213,8 +216,13 @@ func (e *Engine) checkOwner(cur *record.Record) error {
 // writeSystem signs and stores a system record written by this member,
 // as a new version of what is stored under id.
 func (e *Engine) writeSystem(typ, id uuid.UUID, data []byte, expires filetime.FILETIME) error {
+	return e.writeSystemFlags(typ, id, data, expires, 0)
+}
+
+// writeSystemFlags is writeSystem with record flags.
+func (e *Engine) writeSystemFlags(typ, id uuid.UUID, data []byte, expires filetime.FILETIME, flags uint32) error {
 	now := filetime.Now()
-	r := &record.Record{Type: typ, ID: id, Version: 1, CreatorID: e.id.PeerName,
+	r := &record.Record{Type: typ, ID: id, Version: 1, Flags: flags, CreatorID: e.id.PeerName,
 		Created: now, Modified: now}
 	if cur, err := e.db.Get(id); err == nil {
 		r.Version, r.CreatorID, r.Created = cur.Version+1, cur.CreatorID, cur.Created
@@ -247,56 +255,114 @@ func (e *Engine) storeLocal(r *record.Record) error {
 	if !out[0].Applied {
 		return fmt.Errorf("record %s: a newer version is stored: %w", r.ID, peererr.ErrInvalidRecord)
 	}
-	e.afterStore([]*record.Record{r}, out)
+	e.afterStore([]*record.Record{r}, out, nil)
 	return nil
 }
 
-// Apply verifies records received from elsewhere (another member, an
-// imported database) and stores those that pass and win the conflict
-// rule, in one transaction. It returns how many were stored and how many
-// were rejected; rejected records are logged, never stored.
-func (e *Engine) Apply(recs []*record.Record) (stored, rejected int, err error) {
+// Apply verifies records received from elsewhere (origin: the neighbour
+// that sent them, or nil for an imported file) and stores those that pass
+// and win the conflict rule, in one transaction. It returns how many were
+// stored and how many were rejected; rejected records are logged, never
+// stored, and stored ones are handed to the network for every neighbour
+// but origin.
+func (e *Engine) Apply(recs []*record.Record, origin any) (stored, rejected int, err error) {
 	now := filetime.Now()
-	var ok []*record.Record
 	// Member records first, so records of a new member verify in the
-	// same batch.
+	// same batch; the rest are verified in parallel.
 	batch := make(map[string]*member)
-	for pass := 0; pass < 2; pass++ {
-		for _, r := range recs {
-			if (r.Type == MemberType) != (pass == 0) {
-				continue
-			}
-			m, verr := e.verify(r, now, batch)
-			if verr != nil {
-				rejected++
-				e.log.Warn("rejected record", "id", r.ID, "type", r.Type, "modifier", r.ModifiedByID, "err", verr)
-				continue
-			}
-			if m != nil {
-				batch[m.PeerName] = m
-			}
-			ok = append(ok, r)
+	var members, others []*record.Record
+	for _, r := range recs {
+		if r.Expired(now) {
+			continue // expired here already: nothing to store
 		}
+		if r.Type == MemberType {
+			members = append(members, r)
+		} else {
+			others = append(others, r)
+		}
+	}
+	var ok []*record.Record
+	reject := func(r *record.Record, why error) {
+		rejected++
+		e.log.Warn("rejected record", "id", r.ID, "type", r.Type, "modifier", r.ModifiedByID, "err", why)
+	}
+	for _, r := range members {
+		m, verr := e.verify(r, now, batch)
+		if verr != nil {
+			reject(r, verr)
+			continue
+		}
+		batch[m.PeerName] = m
+		ok = append(ok, r)
+	}
+	errs := parallel(len(others), func(i int) error {
+		_, err := e.verify(others[i], now, batch)
+		return err
+	})
+	for i, r := range others {
+		if errs[i] != nil {
+			reject(r, errs[i])
+			continue
+		}
+		ok = append(ok, r)
 	}
 	if len(ok) == 0 {
 		return 0, rejected, nil
 	}
-	out, err := e.db.Put(ok...)
+	out, err := e.db.PutIf(sameOwner, ok...)
 	if err != nil {
 		return 0, rejected, err
 	}
-	e.afterStore(ok, out)
-	for _, o := range out {
-		if o.Applied {
+	for i, o := range out {
+		switch {
+		case o.Refused != nil:
+			reject(ok[i], o.Refused)
+		case o.Applied:
 			stored++
 		}
 	}
+	e.afterStore(ok, out, origin)
 	return stored, rejected, nil
+}
+
+// sameOwner refuses a version whose creator or type differs from the
+// stored record's: a record's creator never changes, so a different one
+// under a known id is an attempt to take over someone else's record.
+func sameOwner(prev, next *record.Record) error {
+	if prev != nil && (prev.CreatorID != next.CreatorID || prev.Type != next.Type) {
+		return fmt.Errorf("record %s: creator or type changed: %w", next.ID, peererr.ErrNotAuthorized)
+	}
+	return nil
+}
+
+// parallel runs fn for 0..n-1 on every CPU and returns each error.
+func parallel(n int, fn func(i int) error) []error {
+	errs := make([]error, n)
+	workers := min(runtime.GOMAXPROCS(0), n)
+	if workers <= 1 {
+		for i := range n {
+			errs[i] = fn(i)
+		}
+		return errs
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := int(next.Add(1) - 1); i < n; i = int(next.Add(1) - 1) {
+				errs[i] = fn(i)
+			}
+		}()
+	}
+	wg.Wait()
+	return errs
 }
 
 // afterStore updates caches, raises events and hands stored records to
 // the network.
-func (e *Engine) afterStore(recs []*record.Record, out []store.Outcome) {
+func (e *Engine) afterStore(recs []*record.Record, out []store.Outcome, origin any) {
 	var published []*record.Record
 	for i, r := range recs {
 		if !out[i].Applied {
@@ -331,6 +397,7 @@ func (e *Engine) afterStore(recs []*record.Record, out []store.Outcome) {
 				defer e.adoptCredential(r.Data) // after this batch's events
 			}
 		case PresenceType:
+			e.presenceChanged(r, false)
 		default:
 			change := event.RecordUpdated
 			switch {
@@ -349,11 +416,8 @@ func (e *Engine) afterStore(recs []*record.Record, out []store.Outcome) {
 	case e.poke <- struct{}{}:
 	default:
 	}
-	e.mu.Lock()
-	n := e.net
-	e.mu.Unlock()
-	if n != nil && len(published) > 0 {
-		n.Publish(published)
+	if n := e.network(); n != nil && len(published) > 0 {
+		n.Publish(published, origin)
 	}
 }
 
@@ -403,8 +467,15 @@ func (e *Engine) expiryLoop() {
 			}
 			continue
 		}
+		if f, ok := e.network().(Forgetter); ok && len(expired) > 0 {
+			f.Forget(expired)
+		}
 		for _, r := range expired {
 			switch {
+			case r.Deleted():
+				// a tombstone that served its time: nothing to announce
+			case r.Type == PresenceType:
+				e.presenceChanged(r, true)
 			case r.Type == MemberType:
 				if m, err := decodeMember(r.Data); err == nil {
 					e.mu.Lock()

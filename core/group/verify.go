@@ -79,11 +79,6 @@ func (e *Engine) verify(r *record.Record, now filetime.FILETIME, batch map[strin
 			return nil, err
 		}
 	}
-	// A record's creator never changes: a different creator under a known
-	// id is an attempt to take over someone else's record.
-	if cur, err := e.db.Get(r.ID); err == nil && (cur.CreatorID != r.CreatorID || cur.Type != r.Type) {
-		return nil, fmt.Errorf("record %s: creator or type changed: %w", r.ID, peererr.ErrNotAuthorized)
-	}
 	return introduced, nil
 }
 

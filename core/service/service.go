@@ -7,6 +7,7 @@ package service
 import (
 	"errors"
 	"fmt"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -18,6 +19,7 @@ import (
 	"p2p/core/groupconfig"
 	"p2p/core/identity"
 	"p2p/core/invitation"
+	"p2p/core/mesh"
 	"p2p/core/peererr"
 	"p2p/core/peername"
 	"p2p/core/store"
@@ -53,9 +55,10 @@ type Service struct {
 	home string
 	ids  *identity.Store
 
-	mu      sync.Mutex
-	engines map[string]*shared // by identity and group
-	closed  bool
+	mu          sync.Mutex
+	engines     map[string]*shared // by identity and group
+	meshOptions mesh.Options
+	closed      bool
 }
 
 type shared struct {
@@ -443,4 +446,36 @@ func (s *Service) ImportConfig(doc, password string, overwrite bool) (identityNa
 	}
 	e.Close()
 	return id.PeerName, cfg.GroupPeerName, nil
+}
+
+// Connect takes the group online (PeerGroupConnect), first trying the
+// given member addresses (PeerGroupConnectByAddress). If it is online
+// already it reports so and only adds the addresses.
+func (s *Service) Connect(g *Group, addrs []netip.AddrPort) (alreadyConnected bool, err error) {
+	if g.Closed() {
+		return false, fmt.Errorf("connect: %w", peererr.ErrInvalidGroup)
+	}
+	if n, ok := g.Network().(*mesh.Node); ok {
+		n.AddAddresses(addrs)
+		return true, nil
+	}
+	s.mu.Lock()
+	opts := s.meshOptions
+	s.mu.Unlock()
+	_, err = mesh.Start(g.Engine, addrs, opts)
+	if group.IsAlreadyConnected(err) {
+		if n, ok := g.Network().(*mesh.Node); ok {
+			n.AddAddresses(addrs)
+		}
+		return true, nil
+	}
+	return false, err
+}
+
+// SetMeshOptions changes how groups connected later go online (tests use
+// it to listen on loopback only).
+func (s *Service) SetMeshOptions(o mesh.Options) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.meshOptions = o
 }

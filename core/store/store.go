@@ -172,12 +172,18 @@ func (db *DB) SetMeta(kv map[string][]byte) error {
 type Outcome struct {
 	Applied bool           // the record replaced what was stored (or was new)
 	Prev    *record.Record // what was stored before, nil if nothing
+	Refused error          // why the accept function refused it, if it did
 }
 
 // Put stores each record unless the database already holds the same
 // record in a version that wins the conflict rule, all in one transaction
 // (a group commit), and reports per record what happened.
-func (db *DB) Put(recs ...*record.Record) ([]Outcome, error) {
+func (db *DB) Put(recs ...*record.Record) ([]Outcome, error) { return db.PutIf(nil, recs...) }
+
+// PutIf is Put with a policy: accept, if not nil, sees what is stored
+// under each record's id (nil if nothing) inside the transaction and may
+// refuse the new version.
+func (db *DB) PutIf(accept func(prev, next *record.Record) error, recs ...*record.Record) ([]Outcome, error) {
 	out := make([]Outcome, len(recs))
 	err := db.write(func(tx *sql.Tx) error {
 		put := tx.Stmt(db.putStmt)
@@ -193,6 +199,11 @@ func (db *DB) Put(recs ...*record.Record) ([]Outcome, error) {
 			out[i].Prev = prev
 			if prev != nil && record.Compare(r, prev) <= 0 {
 				continue
+			}
+			if accept != nil {
+				if out[i].Refused = accept(prev, r); out[i].Refused != nil {
+					continue
+				}
 			}
 			seq++
 			h := r.Hash(db.group)
@@ -305,13 +316,12 @@ func (db *DB) IDs(q Query) ([]uuid.UUID, error) {
 	return out, rows.Err()
 }
 
-// Expire removes live records whose expiry is at or before now and
-// returns them; tombstones past their expiry are purged silently.
+// Expire removes the records (tombstones included) whose expiry is at or
+// before now and returns them.
 func (db *DB) Expire(now filetime.FILETIME) ([]*record.Record, error) {
 	var expired []*record.Record
 	err := db.write(func(tx *sql.Tx) error {
-		rows, err := tx.Query(`SELECT `+recordColumns+` FROM records WHERE expires <= ? AND flags & ? = 0`,
-			int64(now), record.FlagDeleted)
+		rows, err := tx.Query(`SELECT `+recordColumns+` FROM records WHERE expires <= ?`, int64(now))
 		if err != nil {
 			return err
 		}
@@ -457,4 +467,61 @@ func nonNil(b []byte) []byte {
 		return []byte{}
 	}
 	return b
+}
+
+// Digests calls fn with the id and digest of every stored record, for
+// reconciliation.
+func (db *DB) Digests(fn func(id, hash []byte)) error {
+	rows, err := db.r.Query(`SELECT id, hash FROM records`)
+	if err != nil {
+		return fmt.Errorf("read digests: %w", mapSQLErr(err, peererr.ErrInvalidDatabase))
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id, hash []byte
+		if err := rows.Scan(&id, &hash); err != nil {
+			return fmt.Errorf("read digests: %w", mapSQLErr(err, peererr.ErrInvalidDatabase))
+		}
+		fn(id, hash)
+	}
+	return rows.Err()
+}
+
+// WithPrefix calls fn with every record whose id starts with prefix, in id
+// order; fn returning false stops the walk.
+func (db *DB) WithPrefix(prefix []byte, fn func(*record.Record) bool) error {
+	q := `SELECT ` + recordColumns + ` FROM records WHERE id >= ?`
+	args := []any{prefix}
+	if hi, ok := prefixEnd(prefix); ok {
+		q += ` AND id < ?`
+		args = append(args, hi)
+	}
+	rows, err := db.r.Query(q+` ORDER BY id`, args...)
+	if err != nil {
+		return fmt.Errorf("read records: %w", mapSQLErr(err, peererr.ErrInvalidDatabase))
+	}
+	defer rows.Close()
+	for rows.Next() {
+		r, err := scanRecord(rows)
+		if err != nil {
+			return err
+		}
+		if !fn(r) {
+			return nil
+		}
+	}
+	return rows.Err()
+}
+
+// prefixEnd is the smallest byte string above every string starting with
+// prefix; false when there is none (prefix empty or all 0xFF).
+func prefixEnd(prefix []byte) ([]byte, bool) {
+	end := append([]byte(nil), prefix...)
+	for i := len(end) - 1; i >= 0; i-- {
+		if end[i] < 0xFF {
+			end[i]++
+			return end[:i+1], true
+		}
+	}
+	return nil, false
 }

@@ -1,0 +1,154 @@
+package mesh_test
+
+import (
+	"fmt"
+	"net/netip"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"p2p/core/filetime"
+	"p2p/core/group"
+	"p2p/core/mesh"
+	"p2p/core/service"
+	"p2p/core/store"
+)
+
+var recType = uuid.MustParse("6b29fc40-ca47-1067-b31d-00dd010662da")
+
+type member struct {
+	svc *service.Service
+	g   *service.Group
+}
+
+func newService(t *testing.T) *service.Service {
+	t.Helper()
+	svc, err := service.New(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	off := false
+	svc.SetMeshOptions(mesh.Options{Listen: "127.0.0.1:0", Discovery: &off, SyncInterval: 2 * time.Second})
+	t.Cleanup(func() { svc.Close() })
+	return svc
+}
+
+// newGroup creates a group and n joiners, all online.
+func newGroup(t *testing.T, joiners int) []*member {
+	t.Helper()
+	creatorSvc := newService(t)
+	g, err := creatorSvc.CreateGroup(group.Properties{FriendlyName: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := creatorSvc.Connect(g, nil); err != nil {
+		t.Fatal(err)
+	}
+	out := []*member{{creatorSvc, g}}
+	for i := 0; i < joiners; i++ {
+		svc := newService(t)
+		id, err := svc.Identities().Default()
+		if err != nil {
+			t.Fatal(err)
+		}
+		inv, err := g.CreateInvitation(id.XML(), 0, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		jg, _, err := svc.JoinGroup("", inv)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svc.Connect(jg, nil); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, &member{svc, jg})
+	}
+	for _, m := range out[1:] {
+		waitFor(t, 20*time.Second, "joiner ready", m.g.Ready)
+	}
+	return out
+}
+
+func waitFor(t *testing.T, d time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func add(t *testing.T, g *service.Group, data string) uuid.UUID {
+	t.Helper()
+	id, err := g.AddRecord(group.NewRecord{Type: recType, Expires: filetime.Now().Add(time.Hour), Data: []byte(data)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
+func count(g *service.Group) int {
+	n, _ := g.DB().Count(store.Query{Type: &recType, IncludeDeleted: true})
+	return n
+}
+
+func TestJoinConnectReplicate(t *testing.T) {
+	ms := newGroup(t, 2)
+	for i, m := range ms {
+		for j := 0; j < 20; j++ {
+			add(t, m.g, fmt.Sprintf("m%d-%d", i, j))
+		}
+	}
+	for _, m := range ms {
+		waitFor(t, 20*time.Second, "convergence", func() bool { return count(m.g) == 60 })
+	}
+	// A deletion replicates too.
+	ids, _ := ms[0].g.RecordIDs(&recType)
+	var own uuid.UUID
+	for _, id := range ids {
+		if r, _ := ms[0].g.GetRecord(id); r.CreatorID == ms[0].g.Identity().PeerName {
+			own = id
+			break
+		}
+	}
+	if err := ms[0].g.DeleteRecord(own); err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range ms {
+		waitFor(t, 20*time.Second, "deletion", func() bool {
+			_, err := m.g.GetRecord(own)
+			return err != nil
+		})
+	}
+	for _, m := range ms {
+		if m.g.Status()&group.StatusHasConnections == 0 {
+			t.Fatalf("status %#x", m.g.Status())
+		}
+	}
+}
+
+func TestOfflineMemberCatchesUp(t *testing.T) {
+	ms := newGroup(t, 1)
+	home := ms[1]
+	name := home.g.GroupPeerName()
+	// Take the joiner offline: close its only handle.
+	if err := home.g.Close(); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 200; i++ {
+		add(t, ms[0].g, fmt.Sprint("while away ", i))
+	}
+	g, err := home.svc.OpenGroup("", name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.Close()
+	if _, err := home.svc.Connect(g, []netip.AddrPort{}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 30*time.Second, "catch-up", func() bool { return count(g) == 200 })
+}

@@ -1,0 +1,565 @@
+package mesh
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"sync"
+	"time"
+
+	"github.com/quic-go/quic-go"
+
+	"p2p/core/event"
+	"p2p/core/group"
+	"p2p/core/peererr"
+	"p2p/core/record"
+	"p2p/core/wire"
+)
+
+// QUIC application error codes a member closes connections with.
+const (
+	codeClosed    quic.ApplicationErrorCode = 0
+	codeBusy      quic.ApplicationErrorCode = 1
+	codeRefused   quic.ApplicationErrorCode = 2
+	codeDuplicate quic.ApplicationErrorCode = 3
+	codeProtocol  quic.ApplicationErrorCode = 4
+)
+
+var errDuplicate = errors.New("duplicate connection to the same node")
+
+// Queue bounds per neighbour.
+const (
+	// maxQueued bounds the bytes waiting to be written to one neighbour.
+	// A flood beyond it is dropped for that neighbour and healed by a
+	// reconciliation once the queue drains; responses wait for room.
+	maxQueued = 16 << 20
+	// recordsFrame is the size at which record batches are cut into
+	// frames.
+	recordsFrame = 1 << 20
+	maxTasks     = 1024
+)
+
+// neighbor is one authenticated connection to another member: a control
+// stream carrying floods and reconciliation.
+type neighbor struct {
+	n      *Node
+	conn   *quic.Conn
+	stream *quic.Stream
+	id     uint64 // connection id
+	nodeID uint64
+	peer   string // identity peer name
+	addr   netip.AddrPort
+	dialed bool
+
+	mu          sync.Mutex
+	cond        *sync.Cond
+	queue       [][]byte // encoded frames
+	queued      int
+	writing     bool
+	resync      bool
+	sentMembers map[string]bool
+	closed      bool
+	closeErr    error
+
+	tasks       chan func()
+	syncReplies chan *wire.SyncReply
+	barrierAcks chan uint64
+	done        chan struct{}
+}
+
+func (n *Node) newNeighbor(conn *quic.Conn, s *quic.Stream, peer string, nodeID uint64, dialed bool) *neighbor {
+	nb := &neighbor{
+		n: n, conn: conn, stream: s, id: n.connIDs.Add(1), nodeID: nodeID, peer: peer, dialed: dialed,
+		addr:        addrPort(conn.RemoteAddr()),
+		sentMembers: make(map[string]bool),
+		tasks:       make(chan func(), maxTasks),
+		syncReplies: make(chan *wire.SyncReply, 1),
+		barrierAcks: make(chan uint64, 1),
+		done:        make(chan struct{}),
+	}
+	nb.cond = sync.NewCond(&nb.mu)
+	return nb
+}
+
+func addrPort(a net.Addr) netip.AddrPort {
+	if u, ok := a.(*net.UDPAddr); ok {
+		ap := u.AddrPort()
+		return netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port())
+	}
+	return netip.AddrPort{}
+}
+
+func (nb *neighbor) info() NeighborInfo {
+	return NeighborInfo{ConnectionID: nb.id, NodeID: nb.nodeID, PeerName: nb.peer, Address: nb.addr}
+}
+
+// ---- connection set-up ----
+
+// dial connects to a candidate address and runs the client side of the
+// handshake.
+func (n *Node) dial(a netip.AddrPort) {
+	err := n.connect(a)
+	n.dialed(a, err)
+	if err != nil && n.ctx.Err() == nil {
+		n.stats.HandshakesFailed.Add(1)
+		n.log.Debug("dial failed", "addr", a, "err", err)
+		n.e.Bus().Publish(event.Event{Type: event.NeighborConnection, Connection: event.ConnectionChange{
+			Status: event.ConnectionFailedStatus, FailedReason: peererr.HResult(err)}})
+	}
+}
+
+func (n *Node) connect(a netip.AddrPort) error {
+	ctx, cancel := context.WithTimeout(n.ctx, dialTimeout)
+	defer cancel()
+	conn, err := n.tr.Dial(ctx, net.UDPAddrFromAddrPort(a), n.tlsConfig(), quicConfig())
+	if err != nil {
+		return fmt.Errorf("dial %s: %v: %w", a, err, peererr.ErrConnectionFailed)
+	}
+	peer, err := peerIdentity(conn.ConnectionState().TLS)
+	if err != nil {
+		conn.CloseWithError(codeRefused, "")
+		return err
+	}
+	s, err := conn.OpenStreamSync(ctx)
+	if err != nil {
+		conn.CloseWithError(codeProtocol, "")
+		return fmt.Errorf("open stream to %s: %v: %w", a, err, peererr.ErrConnectionFailed)
+	}
+	chain, _ := n.e.Chain().MarshalBinary()
+	hello := &wire.Hello{Version: wire.Version, Group: n.e.GroupPeerName(), NodeID: n.nodeID, Chain: chain,
+		FriendlyName: n.e.Identity().FriendlyName, Addresses: n.Addresses()}
+	s.SetDeadline(time.Now().Add(handshakeTimeout))
+	br := bufio.NewReader(s)
+	if err := wire.WriteFrame(s, wire.THello, hello.Encode()); err != nil {
+		conn.CloseWithError(codeProtocol, "")
+		return fmt.Errorf("hello to %s: %v: %w", a, err, peererr.ErrConnectionFailed)
+	}
+	t, payload, err := wire.ReadFrame(br, 1<<20)
+	if err != nil {
+		conn.CloseWithError(codeProtocol, "")
+		return fmt.Errorf("handshake with %s: %v: %w", a, err, peererr.ErrConnectionFailed)
+	}
+	switch t {
+	case wire.TRefuse:
+		r, _ := wire.DecodeRefuse(payload)
+		conn.CloseWithError(codeRefused, "")
+		if r != nil {
+			return fmt.Errorf("%s refused: %s: %w", a, r.Reason, codeError(r.HR))
+		}
+		return fmt.Errorf("%s refused: %w", a, peererr.ErrConnectionRefused)
+	case wire.TWelcome:
+	default:
+		conn.CloseWithError(codeProtocol, "")
+		return fmt.Errorf("handshake with %s: unexpected message %d: %w", a, t, peererr.ErrConnectionFailed)
+	}
+	w, err := wire.DecodeWelcome(payload)
+	if err == nil && w.NodeID == n.nodeID {
+		err = errors.New("connected to itself")
+	}
+	if err == nil {
+		_, err = n.checkMembership(peer, w.Chain)
+	}
+	if err != nil {
+		n.stats.Refused.Add(1)
+		conn.CloseWithError(codeRefused, "")
+		return fmt.Errorf("%s is not a member: %v: %w", a, err, peererr.ErrConnectionNotAuthenticated)
+	}
+	s.SetDeadline(time.Time{})
+	nb := n.newNeighbor(conn, s, peer.PeerName, w.NodeID, true)
+	n.addCandidates(w.Addresses)
+	return n.startNeighbor(nb, br)
+}
+
+// accept runs the server side of the handshake for an inbound connection:
+// nothing about the group is sent before the peer proved membership.
+func (n *Node) accept(conn *quic.Conn) {
+	ctx, cancel := context.WithTimeout(n.ctx, handshakeTimeout)
+	defer cancel()
+	refuse := func(s *quic.Stream, code *peererr.Code, reason string) {
+		n.stats.Refused.Add(1)
+		n.log.Info("refused connection", "from", conn.RemoteAddr(), "reason", reason)
+		if s != nil {
+			wire.WriteFrame(s, wire.TRefuse, (&wire.Refuse{HR: code.HR, Reason: reason}).Encode())
+			s.Close()
+			time.Sleep(50 * time.Millisecond) // let the refusal leave before the close
+		}
+		conn.CloseWithError(codeRefused, "")
+	}
+	peer, err := peerIdentity(conn.ConnectionState().TLS)
+	if err != nil {
+		refuse(nil, peererr.ErrConnectionNotAuthenticated, "no identity certificate")
+		return
+	}
+	s, err := conn.AcceptStream(ctx)
+	if err != nil {
+		conn.CloseWithError(codeProtocol, "")
+		return
+	}
+	s.SetDeadline(time.Now().Add(handshakeTimeout))
+	br := bufio.NewReader(s)
+	t, payload, err := wire.ReadFrame(br, 1<<20)
+	if err != nil || t != wire.THello {
+		refuse(s, peererr.ErrConnectionRefused, "expected hello")
+		return
+	}
+	h, err := wire.DecodeHello(payload)
+	switch {
+	case err != nil:
+		refuse(s, peererr.ErrConnectionRefused, "malformed hello")
+		return
+	case h.Version != wire.Version:
+		refuse(s, peererr.ErrUnsupportedVersion, "protocol version")
+		return
+	case h.Group != n.e.GroupPeerName():
+		refuse(s, peererr.ErrInvalidGroup, "not this group")
+		return
+	case h.NodeID == n.nodeID:
+		refuse(s, peererr.ErrConnectSelf, "own node")
+		return
+	}
+	if _, err := n.checkMembership(peer, h.Chain); err != nil {
+		refuse(s, peererr.ErrNotAuthorized, "not a member")
+		return
+	}
+	chain, _ := n.e.Chain().MarshalBinary()
+	w := &wire.Welcome{NodeID: n.nodeID, Chain: chain, FriendlyName: n.e.Identity().FriendlyName, Addresses: n.Addresses()}
+	if err := wire.WriteFrame(s, wire.TWelcome, w.Encode()); err != nil {
+		conn.CloseWithError(codeProtocol, "")
+		return
+	}
+	s.SetDeadline(time.Time{})
+	n.addCandidates(h.Addresses)
+	nb := n.newNeighbor(conn, s, peer.PeerName, h.NodeID, false)
+	if err := n.startNeighbor(nb, br); err != nil {
+		n.log.Debug("inbound neighbour dropped", "err", err)
+	}
+}
+
+// codeError finds the table entry for an HRESULT a peer sent.
+func codeError(hr uint32) error {
+	for _, c := range peererr.All() {
+		if c.HR == hr {
+			return c
+		}
+	}
+	return peererr.ErrConnectionRefused
+}
+
+// startNeighbor registers nb and starts its goroutines: reader, writer,
+// responder and, on the dialling side, reconciliation.
+func (n *Node) startNeighbor(nb *neighbor, br *bufio.Reader) error {
+	if !n.addNeighbor(nb) {
+		nb.conn.CloseWithError(codeDuplicate, "")
+		return errDuplicate
+	}
+	n.log.Info("neighbour connected", "peer", nb.peer, "node", nb.nodeID, "addr", nb.addr, "conn", nb.id)
+	n.run(func() { nb.readLoop(br) })
+	n.run(nb.writeLoop)
+	n.run(nb.taskLoop)
+	if nb.dialed {
+		n.run(nb.syncLoop)
+	}
+	return nil
+}
+
+// ---- sending ----
+
+// enqueue adds a frame to the write queue. With wait it blocks while the
+// queue is full; without, it reports false instead.
+func (nb *neighbor) enqueue(t wire.Type, payload []byte, wait bool) bool {
+	var frame []byte
+	frame = appendFrame(frame, t, payload)
+	nb.mu.Lock()
+	defer nb.mu.Unlock()
+	for !nb.closed && nb.queued+len(frame) > maxQueued && nb.queued > 0 {
+		if !wait {
+			return false
+		}
+		nb.cond.Wait()
+	}
+	if nb.closed {
+		return false
+	}
+	nb.queue = append(nb.queue, frame)
+	nb.queued += len(frame)
+	nb.cond.Broadcast()
+	return true
+}
+
+func appendFrame(b []byte, t wire.Type, payload []byte) []byte {
+	var w frameBuf
+	w.b = b
+	wire.WriteFrame(&w, t, payload)
+	return w.b
+}
+
+type frameBuf struct{ b []byte }
+
+func (f *frameBuf) Write(p []byte) (int, error) { f.b = append(f.b, p...); return len(p), nil }
+
+// sendRecords sends records in frames of about recordsFrame bytes, each
+// preceded by the member records of signers this neighbour has not been
+// sent yet, so that it can verify them.
+func (nb *neighbor) sendRecords(recs []*record.Record, wait bool) bool {
+	var batch [][]byte
+	size := 0
+	flush := func() bool {
+		if len(batch) == 0 {
+			return true
+		}
+		ok := nb.enqueue(wire.TRecords, (&wire.Records{Records: batch}).Encode(), wait)
+		batch, size = nil, 0
+		return ok
+	}
+	add := func(r *record.Record) bool {
+		b, err := r.MarshalBinary()
+		if err != nil {
+			return true
+		}
+		if size+len(b) > recordsFrame && !flush() {
+			return false
+		}
+		batch = append(batch, b)
+		size += len(b)
+		return true
+	}
+	for _, r := range recs {
+		if m := nb.memberRecordFor(r); m != nil && !add(m) {
+			return false
+		}
+		if !add(r) {
+			return false
+		}
+	}
+	return flush()
+}
+
+// memberRecordFor returns the member record of r's signer if this
+// neighbour has not been sent it on this connection.
+func (nb *neighbor) memberRecordFor(r *record.Record) *record.Record {
+	if r.Type == group.MemberType {
+		nb.mu.Lock()
+		nb.sentMembers[r.ModifiedByID] = true
+		nb.mu.Unlock()
+		return nil
+	}
+	nb.mu.Lock()
+	sent := nb.sentMembers[r.ModifiedByID]
+	nb.sentMembers[r.ModifiedByID] = true
+	nb.mu.Unlock()
+	if sent {
+		return nil
+	}
+	m, err := nb.n.e.DB().Get(group.MemberRecordID(nb.n.e.GroupPeerName(), r.ModifiedByID))
+	if err != nil {
+		return nil
+	}
+	return m
+}
+
+// flood forwards new records without ever blocking the publisher; if the
+// neighbour is too slow, the records are dropped for it and a
+// reconciliation is scheduled instead.
+func (nb *neighbor) flood(recs []*record.Record) {
+	if !nb.sendRecords(recs, false) {
+		nb.n.stats.FloodDropped.Add(1)
+		nb.mu.Lock()
+		nb.resync = true
+		nb.mu.Unlock()
+	}
+}
+
+// writeLoop writes queued frames, flushing when the queue runs dry.
+func (nb *neighbor) writeLoop() {
+	bw := bufio.NewWriterSize(nb.stream, 64<<10)
+	for {
+		nb.mu.Lock()
+		for len(nb.queue) == 0 && !nb.closed {
+			nb.writing = false
+			nb.cond.Broadcast()
+			nb.cond.Wait()
+		}
+		if nb.closed {
+			nb.mu.Unlock()
+			return
+		}
+		nb.writing = true
+		frames := nb.queue
+		nb.queue = nil
+		nb.mu.Unlock()
+		var err error
+		written := 0
+		for _, f := range frames {
+			if _, err = bw.Write(f); err != nil {
+				break
+			}
+			written += len(f)
+		}
+		if err == nil {
+			err = bw.Flush()
+		}
+		nb.mu.Lock()
+		nb.queued -= written
+		nb.cond.Broadcast()
+		nb.mu.Unlock()
+		if err != nil {
+			nb.close(err)
+			return
+		}
+	}
+}
+
+// drain waits until everything queued has been written, or timeout.
+func (nb *neighbor) drain(timeout time.Duration) {
+	deadline := time.Now().Add(timeout)
+	for time.Now().Before(deadline) {
+		nb.mu.Lock()
+		idle := (len(nb.queue) == 0 && !nb.writing) || nb.closed
+		nb.mu.Unlock()
+		if idle {
+			return
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// ---- receiving ----
+
+// readLoop handles every frame the neighbour sends. Records are verified
+// and applied here, so a fast sender is slowed by QUIC flow control
+// rather than by memory growing; requests go to the responder in order.
+func (nb *neighbor) readLoop(br *bufio.Reader) {
+	for {
+		t, payload, err := wire.ReadFrame(br, wire.MaxFrame)
+		if err != nil {
+			nb.close(err)
+			return
+		}
+		if err := nb.handle(t, payload); err != nil {
+			nb.n.log.Warn("protocol error from neighbour", "peer", nb.peer, "err", err)
+			nb.conn.CloseWithError(codeProtocol, "protocol error")
+			nb.close(err)
+			return
+		}
+	}
+}
+
+func (nb *neighbor) handle(t wire.Type, payload []byte) error {
+	switch t {
+	case wire.TRecords:
+		m, err := wire.DecodeRecords(payload)
+		if err != nil {
+			return err
+		}
+		nb.apply(m.Records)
+	case wire.TFingerprints:
+		m, err := wire.DecodeFingerprints(payload)
+		if err != nil {
+			return err
+		}
+		return nb.task(func() { nb.answer(m) })
+	case wire.TSyncReply:
+		m, err := wire.DecodeSyncReply(payload)
+		if err != nil {
+			return err
+		}
+		select {
+		case nb.syncReplies <- m:
+		default:
+			return errors.New("unsolicited sync reply")
+		}
+	case wire.TWant:
+		m, err := wire.DecodeWant(payload)
+		if err != nil {
+			return err
+		}
+		return nb.task(func() { nb.sendWanted(m.IDs) })
+	case wire.TBarrier:
+		m, err := wire.DecodeBarrier(payload)
+		if err != nil {
+			return err
+		}
+		return nb.task(func() { nb.enqueue(wire.TBarrierAck, m.Encode(), true) })
+	case wire.TBarrierAck:
+		m, err := wire.DecodeBarrier(payload)
+		if err != nil {
+			return err
+		}
+		select {
+		case nb.barrierAcks <- m.Seq:
+		default:
+			return errors.New("unsolicited barrier ack")
+		}
+	default:
+		return fmt.Errorf("unknown message type %d", t)
+	}
+	return nil
+}
+
+// task queues a request for the responder; a neighbour that piles up
+// more than maxTasks unanswered requests is misbehaving.
+func (nb *neighbor) task(fn func()) error {
+	select {
+	case nb.tasks <- fn:
+		return nil
+	default:
+		return errors.New("too many outstanding requests")
+	}
+}
+
+func (nb *neighbor) taskLoop() {
+	for {
+		select {
+		case <-nb.done:
+			return
+		case fn := <-nb.tasks:
+			fn()
+		}
+	}
+}
+
+// apply decodes, verifies and stores received records.
+func (nb *neighbor) apply(encoded [][]byte) {
+	recs := make([]*record.Record, 0, len(encoded))
+	for _, b := range encoded {
+		var r record.Record
+		if err := r.UnmarshalBinary(b); err != nil {
+			nb.n.stats.RejectedRecords.Add(1)
+			continue
+		}
+		recs = append(recs, &r)
+	}
+	if len(recs) == 0 {
+		return
+	}
+	nb.n.stats.ReceivedRecords.Add(int64(len(recs)))
+	_, rejected, err := nb.n.e.Apply(recs, nb)
+	nb.n.stats.RejectedRecords.Add(int64(rejected))
+	if err != nil && nb.n.ctx.Err() == nil {
+		nb.n.log.Error("store received records", "err", err)
+	}
+}
+
+// close ends the connection once.
+func (nb *neighbor) close(err error) {
+	nb.mu.Lock()
+	if nb.closed {
+		nb.mu.Unlock()
+		return
+	}
+	nb.closed = true
+	nb.closeErr = err
+	nb.cond.Broadcast()
+	nb.mu.Unlock()
+	close(nb.done)
+	code := codeClosed
+	if errors.Is(err, errDuplicate) {
+		code = codeDuplicate
+	}
+	nb.conn.CloseWithError(code, "")
+	nb.n.removeNeighbor(nb)
+	nb.n.log.Info("neighbour disconnected", "peer", nb.peer, "conn", nb.id, "err", err)
+}

@@ -1,0 +1,527 @@
+// Package mesh takes a group online: it listens on QUIC, finds other
+// members without a central server (invitation addresses, presence
+// records, LAN discovery, explicit addresses), keeps a bounded set of
+// authenticated neighbour connections, floods record changes over them and
+// reconciles databases when neighbours meet.
+package mesh
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/netip"
+	"os"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/quic-go/quic-go"
+
+	"p2p/core/event"
+	"p2p/core/group"
+	"p2p/core/peererr"
+	"p2p/core/record"
+)
+
+// Options tune a Node. The zero value is what the library uses.
+type Options struct {
+	// Listen is the UDP address to listen on; empty means $P2P_LISTEN if
+	// set, else every interface on a port the OS picks.
+	Listen string
+	// Degree is how many neighbours a member keeps (default 4).
+	Degree int
+	// MaxNeighbors bounds neighbours, inbound included (default 16).
+	MaxNeighbors int
+	// SyncInterval is how often a member reconciles with each neighbour it
+	// dialled, to heal any lost flood (default 30 s).
+	SyncInterval time.Duration
+	// Discovery turns on LAN discovery (default on; $P2P_DISCOVERY=0 turns
+	// it off).
+	Discovery *bool
+}
+
+func (o Options) withDefaults() Options {
+	if o.Listen == "" {
+		o.Listen = os.Getenv("P2P_LISTEN")
+	}
+	if o.Listen == "" {
+		o.Listen = ":0"
+	}
+	if o.Degree <= 0 {
+		o.Degree = 4
+	}
+	if o.MaxNeighbors <= 0 {
+		o.MaxNeighbors = 16
+	}
+	if o.SyncInterval <= 0 {
+		o.SyncInterval = 30 * time.Second
+	}
+	if o.Discovery == nil {
+		on := os.Getenv("P2P_DISCOVERY") != "0"
+		o.Discovery = &on
+	}
+	return o
+}
+
+// Limits that keep a flood of connections or handshakes from exhausting
+// the member.
+const (
+	handshakeTimeout    = 10 * time.Second
+	maxPendingHandshake = 32
+	dialTimeout         = 5 * time.Second
+	maintainEvery       = time.Second
+	maxBackoff          = 30 * time.Second
+)
+
+// Node is one group online: the QUIC endpoint and its neighbours. It
+// implements group.Network.
+type Node struct {
+	e      *group.Engine
+	opts   Options
+	nodeID uint64
+	log    *slog.Logger
+
+	udp net.PacketConn
+	tr  *quic.Transport
+	ln  *quic.Listener
+
+	ctx    context.Context
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+
+	index     *index // record ids and digests, for reconciliation
+	connIDs   atomic.Uint64
+	handshake chan struct{} // semaphore of pending inbound handshakes
+
+	mu         sync.Mutex
+	neighbors  map[uint64]*neighbor // by connection id
+	candidates map[netip.AddrPort]*candidate
+	extra      []netip.AddrPort // from ConnectByAddress
+	failedOnce bool             // CONNECTION_FAILED raised for this Connect
+	closed     bool
+
+	stats Stats
+}
+
+// Stats counts what the node did, for tests and logs.
+type Stats struct {
+	Refused          atomic.Int64 // connections refused in the handshake
+	RejectedRecords  atomic.Int64 // records that failed verification
+	ReceivedRecords  atomic.Int64
+	SyncsCompleted   atomic.Int64
+	FloodDropped     atomic.Int64 // flood frames dropped for a slow neighbour (healed by sync)
+	HandshakesFailed atomic.Int64
+}
+
+// candidate is an address to try, with its backoff.
+type candidate struct {
+	next     time.Time
+	failures int
+	dialing  bool
+}
+
+// Start takes e online: it listens, publishes this member's presence and
+// starts finding and keeping neighbours, beginning with extra addresses.
+func Start(e *group.Engine, extra []netip.AddrPort, opts Options) (*Node, error) {
+	opts = opts.withDefaults()
+	var idb [8]byte
+	rand.Read(idb[:])
+	n := &Node{
+		e: e, opts: opts, nodeID: binary.BigEndian.Uint64(idb[:]) | 1,
+		log:        slog.Default().With("group", e.GroupPeerName(), "identity", e.Identity().PeerName),
+		handshake:  make(chan struct{}, maxPendingHandshake),
+		neighbors:  make(map[uint64]*neighbor),
+		candidates: make(map[netip.AddrPort]*candidate),
+		extra:      extra,
+	}
+	n.connIDs.Store(binary.BigEndian.Uint64(idb[:]) >> 16 << 8) // ids start somewhere random, never reused
+	idx, err := loadIndex(e.DB())
+	if err != nil {
+		return nil, err
+	}
+	n.index = idx
+	udp, err := net.ListenPacket("udp", opts.Listen)
+	if err != nil {
+		return nil, fmt.Errorf("listen on %s: %v: %w", opts.Listen, err, peererr.ErrUnableToListen)
+	}
+	n.udp = udp
+	n.tr = &quic.Transport{Conn: udp}
+	n.ln, err = n.tr.Listen(n.serverTLS(), quicConfig())
+	if err != nil {
+		udp.Close()
+		return nil, fmt.Errorf("listen: %v: %w", err, peererr.ErrUnableToListen)
+	}
+	n.ctx, n.cancel = context.WithCancel(context.Background())
+	if err := e.SetNetwork(n); err != nil {
+		n.shutdown()
+		return nil, err
+	}
+	n.updateStatus()
+	if err := e.PublishPresence(n.nodeID, n.Addresses()); err != nil {
+		n.log.Warn("publish presence", "err", err)
+	}
+	n.addCandidates(extra)
+	n.run(n.acceptLoop)
+	n.run(n.maintainLoop)
+	n.run(n.presenceLoop)
+	if *opts.Discovery {
+		n.run(n.discoveryLoop)
+	}
+	n.log.Info("online", "listen", udp.LocalAddr(), "node", n.nodeID)
+	return n, nil
+}
+
+func quicConfig() *quic.Config {
+	return &quic.Config{
+		HandshakeIdleTimeout:           handshakeTimeout,
+		MaxIdleTimeout:                 30 * time.Second,
+		KeepAlivePeriod:                10 * time.Second,
+		MaxIncomingStreams:             1024,
+		MaxIncomingUniStreams:          -1,
+		InitialStreamReceiveWindow:     1 << 20,
+		MaxStreamReceiveWindow:         16 << 20,
+		InitialConnectionReceiveWindow: 2 << 20,
+		MaxConnectionReceiveWindow:     32 << 20,
+	}
+}
+
+func (n *Node) run(fn func()) {
+	n.wg.Add(1)
+	go func() {
+		defer n.wg.Done()
+		fn()
+	}()
+}
+
+// NodeID is this member's node id while online.
+func (n *Node) NodeID() uint64 { return n.nodeID }
+
+// Stats returns the node's counters.
+func (n *Node) Stats() *Stats { return &n.stats }
+
+// Addresses are where this node listens: every interface address with the
+// listening port (loopback last), or the one address it was told to bind.
+func (n *Node) Addresses() []netip.AddrPort {
+	la, ok := n.udp.LocalAddr().(*net.UDPAddr)
+	if !ok {
+		return nil
+	}
+	port := uint16(la.Port)
+	if ip, ok := netip.AddrFromSlice(la.IP); ok && !ip.Unmap().IsUnspecified() {
+		return []netip.AddrPort{netip.AddrPortFrom(ip.Unmap(), port)}
+	}
+	ifaddrs, err := net.InterfaceAddrs()
+	if err != nil {
+		return []netip.AddrPort{netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), port)}
+	}
+	var out, loop []netip.AddrPort
+	for _, a := range ifaddrs {
+		pfx, err := netip.ParsePrefix(a.String())
+		if err != nil {
+			continue
+		}
+		ip := pfx.Addr().Unmap()
+		switch {
+		case ip.IsLinkLocalUnicast() || ip.IsMulticast():
+		case ip.IsLoopback():
+			loop = append(loop, netip.AddrPortFrom(ip, port))
+		default:
+			out = append(out, netip.AddrPortFrom(ip, port))
+		}
+	}
+	out = append(out, loop...)
+	if len(out) > 16 {
+		out = out[:16]
+	}
+	return out
+}
+
+// AddAddresses adds member addresses to try (PeerGroupConnectByAddress on
+// a group already online).
+func (n *Node) AddAddresses(addrs []netip.AddrPort) {
+	n.mu.Lock()
+	n.extra = append(n.extra, addrs...)
+	n.mu.Unlock()
+	n.addCandidates(addrs)
+}
+
+func (n *Node) addCandidates(addrs []netip.AddrPort) {
+	own := make(map[netip.AddrPort]bool)
+	for _, a := range n.Addresses() {
+		own[a] = true
+	}
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	for _, a := range addrs {
+		a = netip.AddrPortFrom(a.Addr().Unmap(), a.Port())
+		if !a.IsValid() || a.Port() == 0 || own[a] {
+			continue
+		}
+		if _, ok := n.candidates[a]; !ok {
+			n.candidates[a] = &candidate{}
+		}
+	}
+}
+
+// updateStatus sets LISTENING and HAS_CONNECTIONS.
+func (n *Node) updateStatus() {
+	n.mu.Lock()
+	s := group.StatusListening
+	if len(n.neighbors) > 0 {
+		s |= group.StatusHasConnections
+	}
+	closed := n.closed
+	n.mu.Unlock()
+	if !closed {
+		n.e.SetStatus(s)
+	}
+}
+
+// Publish floods records this member stored to every neighbour but the
+// one they came from, and keeps the reconciliation index current.
+func (n *Node) Publish(recs []*record.Record, origin any) {
+	n.index.add(n.e.GroupPeerName(), recs)
+	for _, nb := range n.neighborList() {
+		if nb != origin {
+			nb.flood(recs)
+		}
+	}
+}
+
+// Forget drops expired records from the index.
+func (n *Node) Forget(recs []*record.Record) { n.index.remove(recs) }
+
+func (n *Node) neighborList() []*neighbor {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	out := make([]*neighbor, 0, len(n.neighbors))
+	for _, nb := range n.neighbors {
+		out = append(out, nb)
+	}
+	return out
+}
+
+// Neighbors describes the current neighbour connections.
+func (n *Node) Neighbors() []NeighborInfo {
+	var out []NeighborInfo
+	for _, nb := range n.neighborList() {
+		out = append(out, nb.info())
+	}
+	return out
+}
+
+// NeighborInfo is one neighbour connection, for PeerGroupEnumConnections.
+type NeighborInfo struct {
+	ConnectionID uint64
+	NodeID       uint64
+	PeerName     string
+	Address      netip.AddrPort
+}
+
+// Close takes the group offline: it withdraws this member's presence,
+// closes every connection and stops listening.
+func (n *Node) Close() error {
+	n.mu.Lock()
+	if n.closed {
+		n.mu.Unlock()
+		return nil
+	}
+	n.closed = true
+	n.mu.Unlock()
+	n.e.WithdrawPresence() // flooded to neighbours before they close
+	for _, nb := range n.neighborList() {
+		nb.drain(500 * time.Millisecond)
+	}
+	n.shutdown()
+	n.e.SetStatus(0)
+	return nil
+}
+
+func (n *Node) shutdown() {
+	if n.cancel != nil {
+		n.cancel()
+	}
+	for _, nb := range n.neighborList() {
+		nb.close(nil)
+	}
+	if n.ln != nil {
+		n.ln.Close()
+	}
+	if n.tr != nil {
+		n.tr.Close()
+	}
+	n.udp.Close()
+	n.wg.Wait()
+}
+
+// acceptLoop takes inbound connections, each handshake in its own
+// goroutine, at most maxPendingHandshake at once.
+func (n *Node) acceptLoop() {
+	for {
+		conn, err := n.ln.Accept(n.ctx)
+		if err != nil {
+			return
+		}
+		select {
+		case n.handshake <- struct{}{}:
+		default:
+			n.stats.Refused.Add(1)
+			conn.CloseWithError(codeBusy, "too many pending handshakes")
+			continue
+		}
+		n.run(func() {
+			defer func() { <-n.handshake }()
+			n.accept(conn)
+		})
+	}
+}
+
+// maintainLoop dials candidates while the node has fewer neighbours than
+// its degree, with a backoff per address, and raises CONNECTION_FAILED
+// once if a member that never synchronised finds nobody.
+func (n *Node) maintainLoop() {
+	t := time.NewTicker(maintainEvery)
+	defer t.Stop()
+	start := time.Now()
+	for {
+		n.addCandidates(n.e.Candidates())
+		n.dialSome()
+		if !n.e.Ready() && time.Since(start) > dialTimeout+2*time.Second {
+			n.reportNoMembers()
+		}
+		select {
+		case <-n.ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+func (n *Node) reportNoMembers() {
+	n.mu.Lock()
+	if n.failedOnce || len(n.neighbors) > 0 {
+		n.mu.Unlock()
+		return
+	}
+	n.failedOnce = true
+	none := len(n.candidates) == 0
+	n.mu.Unlock()
+	reason := peererr.ErrNoMemberConnections
+	if none {
+		reason = peererr.ErrNoMembersFound
+	}
+	n.e.Bus().Publish(event.Event{Type: event.ConnectionFailed, Reason: reason.HR})
+}
+
+func (n *Node) dialSome() {
+	n.mu.Lock()
+	want := n.opts.Degree - len(n.neighbors)
+	connected := make(map[netip.AddrPort]bool)
+	for _, nb := range n.neighbors {
+		connected[nb.addr] = true
+	}
+	now := time.Now()
+	var picks []netip.AddrPort
+	for a, c := range n.candidates {
+		if len(picks) >= want {
+			break
+		}
+		if c.dialing || connected[a] || now.Before(c.next) {
+			continue
+		}
+		c.dialing = true
+		picks = append(picks, a)
+	}
+	n.mu.Unlock()
+	for _, a := range picks {
+		n.run(func() { n.dial(a) })
+	}
+}
+
+// dialed records the outcome of a dial for the candidate's backoff.
+func (n *Node) dialed(a netip.AddrPort, err error) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	c := n.candidates[a]
+	if c == nil {
+		return
+	}
+	c.dialing = false
+	if err == nil {
+		c.failures = 0
+		c.next = time.Time{}
+		return
+	}
+	c.failures++
+	c.next = time.Now().Add(min(time.Duration(1<<min(c.failures, 5))*time.Second, maxBackoff))
+}
+
+// addNeighbor registers a neighbour after its handshake, refusing a
+// second connection to the same node (the one dialled by the lower node
+// id is kept, the same decision on both sides).
+func (n *Node) addNeighbor(nb *neighbor) bool {
+	n.mu.Lock()
+	if n.closed || len(n.neighbors) >= n.opts.MaxNeighbors {
+		n.mu.Unlock()
+		return false
+	}
+	for id, other := range n.neighbors {
+		if other.nodeID != nb.nodeID {
+			continue
+		}
+		keepNew := n.dialerID(nb) < n.dialerID(other)
+		if !keepNew {
+			n.mu.Unlock()
+			return false
+		}
+		delete(n.neighbors, id)
+		go other.close(errDuplicate)
+	}
+	n.neighbors[nb.id] = nb
+	n.mu.Unlock()
+	n.updateStatus()
+	n.e.Bus().Publish(event.Event{Type: event.NeighborConnection, Connection: event.ConnectionChange{
+		Status: event.Connected, ConnectionID: nb.id, NodeID: nb.nodeID}})
+	return true
+}
+
+// dialerID is the node id of the side that dialled nb.
+func (n *Node) dialerID(nb *neighbor) uint64 {
+	if nb.dialed {
+		return n.nodeID
+	}
+	return nb.nodeID
+}
+
+func (n *Node) removeNeighbor(nb *neighbor) {
+	n.mu.Lock()
+	_, ok := n.neighbors[nb.id]
+	if ok {
+		delete(n.neighbors, nb.id)
+	}
+	n.mu.Unlock()
+	if !ok {
+		return
+	}
+	n.updateStatus()
+	n.e.Bus().Publish(event.Event{Type: event.NeighborConnection, Connection: event.ConnectionChange{
+		Status: event.Disconnected, ConnectionID: nb.id, NodeID: nb.nodeID}})
+}
+
+// presenceLoop renews this member's presence record before it lapses.
+func (n *Node) presenceLoop() {
+	for {
+		select {
+		case <-n.ctx.Done():
+			return
+		case <-time.After(n.e.PresenceRefresh()):
+		}
+		if err := n.e.PublishPresence(n.nodeID, n.Addresses()); err != nil && !errors.Is(err, context.Canceled) {
+			n.log.Warn("refresh presence", "err", err)
+		}
+	}
+}
