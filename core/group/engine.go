@@ -57,15 +57,15 @@ type Engine struct {
 	wg     sync.WaitGroup
 	poke   chan struct{} // wakes the expiry loop
 
-	mu      sync.Mutex
-	chain   credential.Chain // this member's credential
-	props   *Properties
-	ready   bool // synchronised at least once (always for the creator)
-	status  uint32
+	mu       sync.Mutex
+	chain    credential.Chain // this member's credential
+	props    *Properties
+	ready    bool // synchronised at least once (always for the creator)
+	status   uint32
 	members  map[string]*member       // verified member records by peer name
 	presence map[string]*presenceData // live presence records by peer name
 	net      Network
-	closed  bool
+	closed   bool
 }
 
 // Network is what the engine needs from the transport: it is told of
