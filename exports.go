@@ -9,6 +9,7 @@ import "C"
 import (
 	"errors"
 	"fmt"
+	"net/netip"
 	"unsafe"
 
 	"github.com/google/uuid"
@@ -246,22 +247,52 @@ func PeerGroupPasswordJoin(pwzIdentity C.PCWSTR, pwzInvitation C.PCWSTR, pwzPass
 
 //export PeerGroupConnect
 func PeerGroupConnect(hGroup C.HGROUP) C.HRESULT {
-	return hr(call(func(*service.Service) error {
-		if _, err := groupOf(hGroup); err != nil {
-			return err
-		}
-		return fmt.Errorf("networking: %w", peererr.ErrNotImpl)
-	}))
+	return hr(connect(hGroup, nil))
 }
 
 //export PeerGroupConnectByAddress
 func PeerGroupConnectByAddress(hGroup C.HGROUP, cAddresses C.ULONG, pAddresses C.PPEER_ADDRESS) C.HRESULT {
-	return hr(call(func(*service.Service) error {
-		if _, err := groupOf(hGroup); err != nil {
+	var addrs []netip.AddrPort
+	code := guard(func() error {
+		if cAddresses == 0 || cAddresses > maxConnectAddresses || pAddresses == nil {
+			return fmt.Errorf("%d addresses: %w", cAddresses, peererr.ErrInvalidArg)
+		}
+		for _, a := range unsafe.Slice(pAddresses, int(cAddresses)) {
+			ap, err := readAddress(&a)
+			if err != nil {
+				return err
+			}
+			addrs = append(addrs, ap)
+		}
+		return nil
+	})
+	if code != peererr.SOK {
+		if _, err := rt.service(); err != nil {
+			return hr(peererr.HResult(err))
+		}
+		return hr(code)
+	}
+	return hr(connect(hGroup, addrs))
+}
+
+// maxConnectAddresses bounds one PeerGroupConnectByAddress call.
+const maxConnectAddresses = 32
+
+// connect takes a group online; PEER_S_ALREADY_CONNECTED if it was.
+func connect(hGroup C.HGROUP, addrs []netip.AddrPort) uint32 {
+	already := false
+	code := call(func(svc *service.Service) error {
+		g, err := groupOf(hGroup)
+		if err != nil {
 			return err
 		}
-		return fmt.Errorf("networking: %w", peererr.ErrNotImpl)
-	}))
+		already, err = svc.Connect(g, addrs)
+		return err
+	})
+	if code == peererr.SOK && already {
+		code = peererr.SAlreadyConnected.HR
+	}
+	return code
 }
 
 //export PeerGroupClose
@@ -590,10 +621,20 @@ func PeerGroupCloseDirectConnection(hGroup C.HGROUP, ullConnectionId C.ULONGLONG
 //export PeerGroupEnumConnections
 func PeerGroupEnumConnections(hGroup C.HGROUP, dwFlags C.DWORD, phPeerEnum *C.HPEERENUM) C.HRESULT {
 	return hr(call(func(*service.Service) error {
-		if _, err := groupOf(hGroup); err != nil {
+		if phPeerEnum == nil {
+			return errNull("phPeerEnum")
+		}
+		setHandle(unsafe.Pointer(phPeerEnum), 0)
+		g, err := groupOf(hGroup)
+		if err != nil {
 			return err
 		}
-		return fmt.Errorf("connections: %w", peererr.ErrNotImpl)
+		conns, err := g.Connections(uint32(dwFlags))
+		if err != nil {
+			return err
+		}
+		h, err := sliceEnum(conns, fillConnection)
+		return returnEnum(phPeerEnum, h, err)
 	}))
 }
 

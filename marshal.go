@@ -419,3 +419,16 @@ func fillEvent(b *cbuf, e *event.Event) unsafe.Pointer {
 	}
 	return base
 }
+
+func fillConnection(b *cbuf, c service.Connection) unsafe.Pointer {
+	p := (*C.PEER_CONNECTION_INFO)(b.take(C.sizeof_PEER_CONNECTION_INFO))
+	p.dwSize = C.sizeof_PEER_CONNECTION_INFO
+	p.dwFlags = C.DWORD(c.Flags)
+	p.ullConnectionId = C.ULONGLONG(c.ConnectionID)
+	p.ullNodeId = C.ULONGLONG(c.NodeID)
+	p.pwzPeerId = wp(b.optWstr(c.PeerName))
+	if c.Address.IsValid() {
+		fillAddress(&p.address, c.Address)
+	}
+	return unsafe.Pointer(p)
+}

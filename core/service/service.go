@@ -479,3 +479,44 @@ func (s *Service) SetMeshOptions(o mesh.Options) {
 	defer s.mu.Unlock()
 	s.meshOptions = o
 }
+
+// Connection flags, as PEER_CONNECTION_FLAGS.
+const (
+	ConnectionNeighbor uint32 = 0x1
+	ConnectionDirect   uint32 = 0x2
+)
+
+// Connection is one PEER_CONNECTION_INFO.
+type Connection struct {
+	Flags        uint32
+	ConnectionID uint64
+	NodeID       uint64
+	PeerName     string
+	Address      netip.AddrPort
+}
+
+// Connections lists the group's neighbour and/or direct connections
+// (flags: ConnectionNeighbor, ConnectionDirect; 0 means both).
+func (g *Group) Connections(flags uint32) ([]Connection, error) {
+	if flags&^(ConnectionNeighbor|ConnectionDirect) != 0 {
+		return nil, fmt.Errorf("connection flags %#x: %w", flags, peererr.ErrInvalidArg)
+	}
+	if g.Closed() {
+		return nil, fmt.Errorf("enum connections: %w", peererr.ErrInvalidGroup)
+	}
+	if flags == 0 {
+		flags = ConnectionNeighbor | ConnectionDirect
+	}
+	n, ok := g.Network().(*mesh.Node)
+	if !ok {
+		return nil, nil
+	}
+	var out []Connection
+	if flags&ConnectionNeighbor != 0 {
+		for _, nb := range n.Neighbors() {
+			out = append(out, Connection{Flags: ConnectionNeighbor, ConnectionID: nb.ConnectionID,
+				NodeID: nb.NodeID, PeerName: nb.PeerName, Address: nb.Address})
+		}
+	}
+	return out, nil
+}
