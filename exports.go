@@ -21,6 +21,7 @@ import (
 	"p2p/core/invitation"
 	"p2p/core/peererr"
 	"p2p/core/service"
+	"p2p/core/wire"
 	"p2p/handles"
 )
 
@@ -601,20 +602,41 @@ func PeerGroupEnumMembers(hGroup C.HGROUP, dwFlags C.DWORD, pwzIdentity C.PCWSTR
 //export PeerGroupOpenDirectConnection
 func PeerGroupOpenDirectConnection(hGroup C.HGROUP, pwzIdentity C.PCWSTR, pAddress C.PPEER_ADDRESS, pullConnectionId *C.ULONGLONG) C.HRESULT {
 	return hr(call(func(*service.Service) error {
-		if _, err := groupOf(hGroup); err != nil {
+		if pullConnectionId == nil {
+			return errNull("pullConnectionId")
+		}
+		*pullConnectionId = 0
+		g, err := groupOf(hGroup)
+		if err != nil {
 			return err
 		}
-		return fmt.Errorf("direct connections: %w", peererr.ErrNotImpl)
+		peer, err := goString(u16(pwzIdentity), maxName)
+		if err != nil {
+			return err
+		}
+		var addr netip.AddrPort
+		if pAddress != nil {
+			if addr, err = readAddress(pAddress); err != nil {
+				return err
+			}
+		}
+		id, err := g.OpenDirectConnection(peer, addr)
+		if err != nil {
+			return err
+		}
+		*pullConnectionId = C.ULONGLONG(id)
+		return nil
 	}))
 }
 
 //export PeerGroupCloseDirectConnection
 func PeerGroupCloseDirectConnection(hGroup C.HGROUP, ullConnectionId C.ULONGLONG) C.HRESULT {
 	return hr(call(func(*service.Service) error {
-		if _, err := groupOf(hGroup); err != nil {
+		g, err := groupOf(hGroup)
+		if err != nil {
 			return err
 		}
-		return fmt.Errorf("direct connections: %w", peererr.ErrNotImpl)
+		return g.CloseDirectConnection(uint64(ullConnectionId))
 	}))
 }
 
@@ -641,10 +663,18 @@ func PeerGroupEnumConnections(hGroup C.HGROUP, dwFlags C.DWORD, phPeerEnum *C.HP
 //export PeerGroupSendData
 func PeerGroupSendData(hGroup C.HGROUP, ullConnectionId C.ULONGLONG, pType C.LPCGUID, cbData C.ULONG, pvData C.PVOID) C.HRESULT {
 	return hr(call(func(*service.Service) error {
-		if _, err := groupOf(hGroup); err != nil {
+		g, err := groupOf(hGroup)
+		if err != nil {
 			return err
 		}
-		return fmt.Errorf("direct connections: %w", peererr.ErrNotImpl)
+		if pType == nil {
+			return errNull("pType")
+		}
+		data, err := goBytes(unsafe.Pointer(pvData), uint32(cbData), wire.MaxData, peererr.ErrInvalidArg)
+		if err != nil {
+			return err
+		}
+		return g.SendData(uint64(ullConnectionId), goGUID(cGUID(pType)), data)
 	}))
 }
 

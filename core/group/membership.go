@@ -252,3 +252,18 @@ func dedupRoles(roles []uuid.UUID) []uuid.UUID {
 	}
 	return out
 }
+
+// IsMember reports whether peerName has a member record in the group.
+func (e *Engine) IsMember(peerName string) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	_, ok := e.members[peerName]
+	return ok
+}
+
+// MemberAddresses returns where an online member announced it can be
+// reached, from its presence record.
+func (e *Engine) MemberAddresses(peerName string) []netip.AddrPort {
+	_, addrs, _ := e.presenceOf(peerName)
+	return addrs
+}

@@ -1,6 +1,7 @@
 package mesh_test
 
 import (
+	"errors"
 	"fmt"
 	"net/netip"
 	"testing"
@@ -8,9 +9,11 @@ import (
 
 	"github.com/google/uuid"
 
+	"p2p/core/event"
 	"p2p/core/filetime"
 	"p2p/core/group"
 	"p2p/core/mesh"
+	"p2p/core/peererr"
 	"p2p/core/service"
 	"p2p/core/store"
 )
@@ -151,4 +154,70 @@ func TestOfflineMemberCatchesUp(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitFor(t, 30*time.Second, "catch-up", func() bool { return count(g) == 200 })
+}
+
+func TestDirectConnection(t *testing.T) {
+	ms := newGroup(t, 1)
+	a, b := ms[0].g, ms[1].g
+	subA := a.Subscribe([]event.Filter{{Type: event.DirectConnection}, {Type: event.IncomingData}}, nil)
+	subB := b.Subscribe([]event.Filter{{Type: event.DirectConnection}, {Type: event.IncomingData}}, nil)
+	if _, err := a.OpenDirectConnection(a.Identity().PeerName, netip.AddrPort{}); !errors.Is(err, peererr.ErrConnectSelf) {
+		t.Fatalf("connect to self: %v", err)
+	}
+	id, err := a.OpenDirectConnection(b.Identity().PeerName, netip.AddrPort{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev := next(t, subA)
+	if ev.Type != event.DirectConnection || ev.Connection.Status != event.Connected || ev.Connection.ConnectionID != id {
+		t.Fatalf("opener event %+v", ev)
+	}
+	evB := next(t, subB)
+	if evB.Connection.Status != event.Connected {
+		t.Fatalf("acceptor event %+v", evB)
+	}
+	typ := uuid.New()
+	for i := 0; i < 100; i++ {
+		if err := a.SendData(id, typ, []byte(fmt.Sprint("msg ", i))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := 0; i < 100; i++ {
+		ev := next(t, subB)
+		if ev.Type != event.IncomingData || string(ev.Data.Data) != fmt.Sprint("msg ", i) || ev.Data.ConnectionID != evB.Connection.ConnectionID || ev.Data.DataType != typ {
+			t.Fatalf("message %d: %+v", i, ev)
+		}
+	}
+	// Reply on the acceptor's id.
+	if err := b.SendData(evB.Connection.ConnectionID, typ, []byte("pong")); err != nil {
+		t.Fatal(err)
+	}
+	if ev := next(t, subA); string(ev.Data.Data) != "pong" || ev.Data.ConnectionID != id {
+		t.Fatalf("reply %+v", ev)
+	}
+	if err := a.SendData(id+1000, typ, nil); !errors.Is(err, peererr.ErrConnectionNotFound) {
+		t.Fatalf("unknown id: %v", err)
+	}
+	if err := a.CloseDirectConnection(id); err != nil {
+		t.Fatal(err)
+	}
+	if ev := next(t, subB); ev.Type != event.DirectConnection || ev.Connection.Status != event.Disconnected {
+		t.Fatalf("close event %+v", ev)
+	}
+	if err := a.SendData(id, typ, nil); !errors.Is(err, peererr.ErrConnectionNotFound) {
+		t.Fatalf("closed id: %v", err)
+	}
+}
+
+func next(t *testing.T, s *event.Subscription) event.Event {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		if e, ok := s.Next(); ok {
+			return e
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	t.Fatal("no event")
+	return event.Event{}
 }

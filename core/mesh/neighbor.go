@@ -54,6 +54,11 @@ type neighbor struct {
 	addr   netip.AddrPort
 	dialed bool
 
+	directOnly bool       // carries direct connections only
+	refs       int        // direct connections using a direct-only link (Node.mu)
+	dataOut    *direct    // stream for SendData on this neighbour (Node.mu)
+	dataMu     sync.Mutex // serialises opening dataOut
+
 	mu          sync.Mutex
 	cond        *sync.Cond
 	queue       [][]byte // encoded frames
@@ -118,42 +123,51 @@ func (n *Node) connect(a netip.AddrPort) error {
 	if err != nil {
 		return fmt.Errorf("dial %s: %v: %w", a, err, peererr.ErrConnectionFailed)
 	}
+	nb, br, err := n.clientHandshake(ctx, conn, a, 0)
+	if err != nil {
+		return err
+	}
+	return n.startNeighbor(nb, br)
+}
+
+// clientHandshake runs the dialling side of the handshake on a new
+// connection: the TLS certificate names the peer, Hello shows our
+// credential, Welcome must show a valid credential for that peer.
+func (n *Node) clientHandshake(ctx context.Context, conn *quic.Conn, a netip.AddrPort, flags uint32) (*neighbor, *bufio.Reader, error) {
+	fail := func(code quic.ApplicationErrorCode, err error) (*neighbor, *bufio.Reader, error) {
+		conn.CloseWithError(code, "")
+		return nil, nil, err
+	}
 	peer, err := peerIdentity(conn.ConnectionState().TLS)
 	if err != nil {
-		conn.CloseWithError(codeRefused, "")
-		return err
+		return fail(codeRefused, err)
 	}
 	s, err := conn.OpenStreamSync(ctx)
 	if err != nil {
-		conn.CloseWithError(codeProtocol, "")
-		return fmt.Errorf("open stream to %s: %v: %w", a, err, peererr.ErrConnectionFailed)
+		return fail(codeProtocol, fmt.Errorf("open stream to %s: %v: %w", a, err, peererr.ErrConnectionFailed))
 	}
 	chain, _ := n.e.Chain().MarshalBinary()
 	hello := &wire.Hello{Version: wire.Version, Group: n.e.GroupPeerName(), NodeID: n.nodeID, Chain: chain,
-		FriendlyName: n.e.Identity().FriendlyName, Addresses: n.Addresses()}
+		FriendlyName: n.e.Identity().FriendlyName, Addresses: n.Addresses(), Flags: flags}
 	s.SetDeadline(time.Now().Add(handshakeTimeout))
 	br := bufio.NewReader(s)
 	if err := wire.WriteFrame(s, wire.THello, hello.Encode()); err != nil {
-		conn.CloseWithError(codeProtocol, "")
-		return fmt.Errorf("hello to %s: %v: %w", a, err, peererr.ErrConnectionFailed)
+		return fail(codeProtocol, fmt.Errorf("hello to %s: %v: %w", a, err, peererr.ErrConnectionFailed))
 	}
 	t, payload, err := wire.ReadFrame(br, 1<<20)
 	if err != nil {
-		conn.CloseWithError(codeProtocol, "")
-		return fmt.Errorf("handshake with %s: %v: %w", a, err, peererr.ErrConnectionFailed)
+		return fail(codeProtocol, fmt.Errorf("handshake with %s: %v: %w", a, err, peererr.ErrConnectionFailed))
 	}
 	switch t {
 	case wire.TRefuse:
 		r, _ := wire.DecodeRefuse(payload)
-		conn.CloseWithError(codeRefused, "")
 		if r != nil {
-			return fmt.Errorf("%s refused: %s: %w", a, r.Reason, codeError(r.HR))
+			return fail(codeRefused, fmt.Errorf("%s refused: %s: %w", a, r.Reason, codeError(r.HR)))
 		}
-		return fmt.Errorf("%s refused: %w", a, peererr.ErrConnectionRefused)
+		return fail(codeRefused, fmt.Errorf("%s refused: %w", a, peererr.ErrConnectionRefused))
 	case wire.TWelcome:
 	default:
-		conn.CloseWithError(codeProtocol, "")
-		return fmt.Errorf("handshake with %s: unexpected message %d: %w", a, t, peererr.ErrConnectionFailed)
+		return fail(codeProtocol, fmt.Errorf("handshake with %s: unexpected message %d: %w", a, t, peererr.ErrConnectionFailed))
 	}
 	w, err := wire.DecodeWelcome(payload)
 	if err == nil && w.NodeID == n.nodeID {
@@ -164,13 +178,11 @@ func (n *Node) connect(a netip.AddrPort) error {
 	}
 	if err != nil {
 		n.stats.Refused.Add(1)
-		conn.CloseWithError(codeRefused, "")
-		return fmt.Errorf("%s is not a member: %v: %w", a, err, peererr.ErrConnectionNotAuthenticated)
+		return fail(codeRefused, fmt.Errorf("%s is not a member: %v: %w", a, err, peererr.ErrConnectionNotAuthenticated))
 	}
 	s.SetDeadline(time.Time{})
-	nb := n.newNeighbor(conn, s, peer.PeerName, w.NodeID, true)
 	n.addCandidates(w.Addresses)
-	return n.startNeighbor(nb, br)
+	return n.newNeighbor(conn, s, peer.PeerName, w.NodeID, true), br, nil
 }
 
 // accept runs the server side of the handshake for an inbound connection:
@@ -233,6 +245,13 @@ func (n *Node) accept(conn *quic.Conn) {
 	s.SetDeadline(time.Time{})
 	n.addCandidates(h.Addresses)
 	nb := n.newNeighbor(conn, s, peer.PeerName, h.NodeID, false)
+	if h.Flags&wire.HelloDirectOnly != 0 {
+		nb.directOnly = true
+		if !n.addLink(nb) {
+			conn.CloseWithError(codeBusy, "")
+		}
+		return
+	}
 	if err := n.startNeighbor(nb, br); err != nil {
 		n.log.Debug("inbound neighbour dropped", "err", err)
 	}
@@ -259,6 +278,7 @@ func (n *Node) startNeighbor(nb *neighbor, br *bufio.Reader) error {
 	n.run(func() { nb.readLoop(br) })
 	n.run(nb.writeLoop)
 	n.run(nb.taskLoop)
+	n.run(func() { n.acceptStreams(nb) })
 	if nb.dialed {
 		n.run(nb.syncLoop)
 	}
@@ -560,6 +580,8 @@ func (nb *neighbor) close(err error) {
 		code = codeDuplicate
 	}
 	nb.conn.CloseWithError(code, "")
-	nb.n.removeNeighbor(nb)
+	if !nb.directOnly {
+		nb.n.removeNeighbor(nb)
+	}
 	nb.n.log.Info("neighbour disconnected", "peer", nb.peer, "conn", nb.id, "err", err)
 }

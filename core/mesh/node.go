@@ -99,6 +99,8 @@ type Node struct {
 
 	mu         sync.Mutex
 	neighbors  map[uint64]*neighbor // by connection id
+	links      map[uint64]*neighbor // direct-only connections, by connection id
+	directs    map[uint64]*direct   // direct connections by id
 	candidates map[netip.AddrPort]*candidate
 	extra      []netip.AddrPort // from ConnectByAddress
 	failedOnce bool             // CONNECTION_FAILED raised for this Connect
@@ -135,6 +137,8 @@ func Start(e *group.Engine, extra []netip.AddrPort, opts Options) (*Node, error)
 		log:        slog.Default().With("group", e.GroupPeerName(), "identity", e.Identity().PeerName),
 		handshake:  make(chan struct{}, maxPendingHandshake),
 		neighbors:  make(map[uint64]*neighbor),
+		links:      make(map[uint64]*neighbor),
+		directs:    make(map[uint64]*direct),
 		candidates: make(map[netip.AddrPort]*candidate),
 		extra:      extra,
 	}
@@ -345,7 +349,20 @@ func (n *Node) shutdown() {
 	if n.cancel != nil {
 		n.cancel()
 	}
-	for _, nb := range n.neighborList() {
+	n.mu.Lock()
+	var directs []*direct
+	for _, d := range n.directs {
+		directs = append(directs, d)
+	}
+	var links []*neighbor
+	for _, nb := range n.links {
+		links = append(links, nb)
+	}
+	n.mu.Unlock()
+	for _, d := range directs {
+		d.close(true)
+	}
+	for _, nb := range append(n.neighborList(), links...) {
 		nb.close(nil)
 	}
 	if n.ln != nil {

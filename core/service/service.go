@@ -14,6 +14,8 @@ import (
 	"sort"
 	"sync"
 
+	"github.com/google/uuid"
+
 	"p2p/core/filetime"
 	"p2p/core/group"
 	"p2p/core/groupconfig"
@@ -518,5 +520,51 @@ func (g *Group) Connections(flags uint32) ([]Connection, error) {
 				NodeID: nb.NodeID, PeerName: nb.PeerName, Address: nb.Address})
 		}
 	}
+	if flags&ConnectionDirect != 0 {
+		for _, d := range n.Directs() {
+			out = append(out, Connection{Flags: ConnectionDirect, ConnectionID: d.ConnectionID,
+				NodeID: d.NodeID, PeerName: d.PeerName, Address: d.Address})
+		}
+	}
 	return out, nil
+}
+
+// node returns the group's network, or PEER_E_GROUP_NOT_READY offline.
+func (g *Group) node() (*mesh.Node, error) {
+	if g.Closed() {
+		return nil, fmt.Errorf("group closed: %w", peererr.ErrInvalidGroup)
+	}
+	n, ok := g.Network().(*mesh.Node)
+	if !ok {
+		return nil, fmt.Errorf("group %s is not connected: %w", g.GroupPeerName(), peererr.ErrGroupNotReady)
+	}
+	return n, nil
+}
+
+// OpenDirectConnection starts a direct connection to a member, at addr if
+// it is valid; the outcome arrives as a DIRECT_CONNECTION event.
+func (g *Group) OpenDirectConnection(peerName string, addr netip.AddrPort) (uint64, error) {
+	n, err := g.node()
+	if err != nil {
+		return 0, err
+	}
+	return n.OpenDirect(peerName, addr)
+}
+
+// SendData sends one message on a direct or neighbour connection.
+func (g *Group) SendData(connectionID uint64, typ uuid.UUID, data []byte) error {
+	n, err := g.node()
+	if err != nil {
+		return fmt.Errorf("send data: %v: %w", err, peererr.ErrConnectionNotFound)
+	}
+	return n.SendData(connectionID, typ, data)
+}
+
+// CloseDirectConnection closes a direct connection.
+func (g *Group) CloseDirectConnection(connectionID uint64) error {
+	n, err := g.node()
+	if err != nil {
+		return fmt.Errorf("close direct connection: %v: %w", err, peererr.ErrConnectionNotFound)
+	}
+	return n.CloseDirect(connectionID)
 }

@@ -1,6 +1,9 @@
 package wire
 
-import "net/netip"
+import (
+	"encoding/binary"
+	"net/netip"
+)
 
 // Hello opens a neighbour connection: the dialling member names the group
 // and shows its credential chain (bound to the TLS certificate it
@@ -91,15 +94,56 @@ type Want struct {
 // every message sent before it.
 type Barrier struct{ Seq uint64 }
 
-// DirectOpen starts a direct connection on a new stream.
+// Hello flags.
+const (
+	// HelloDirectOnly asks for a connection that carries direct
+	// connections only: not a neighbour, no flooding or reconciliation.
+	HelloDirectOnly uint32 = 0x1
+)
+
+// DirectOpen starts a direct connection on a new stream; the accepting
+// side answers with its own DirectOpen.
 type DirectOpen struct {
-	ConnectionID uint64 // the opener's id for it
+	ConnectionID uint64 // the sender's id for it
+	Flags        uint32
 }
+
+// DirectOpen flags.
+const (
+	// DirectNeighborData marks the stream that carries PeerGroupSendData
+	// on a neighbour connection: data arrives under the neighbour
+	// connection's id and no DIRECT_CONNECTION events are raised.
+	DirectNeighborData uint32 = 0x1
+)
 
 // Data is one application message on a direct connection.
 type Data struct {
 	Type [16]byte
 	Data []byte
+}
+
+// MaxData is the largest PeerGroupSendData message: 1 MiB. Larger data
+// must be split by the application.
+const MaxData = 1 << 20
+
+// AppendDataFrame appends a whole Data frame for one message to b, copying
+// data once.
+func AppendDataFrame(b []byte, typ [16]byte, data []byte) []byte {
+	n := 1 + 16 + uvarintLen(uint64(len(data))) + len(data)
+	b = binary.AppendUvarint(b, uint64(n))
+	b = append(b, byte(TData))
+	b = append(b, typ[:]...)
+	b = binary.AppendUvarint(b, uint64(len(data)))
+	return append(b, data...)
+}
+
+func uvarintLen(v uint64) int {
+	n := 1
+	for v >= 0x80 {
+		v >>= 7
+		n++
+	}
+	return n
 }
 
 // Encode returns the payload of m.
@@ -303,13 +347,14 @@ func DecodeBarrier(b []byte) (*Barrier, error) {
 func (m *DirectOpen) Encode() []byte {
 	var e enc
 	e.u64(m.ConnectionID)
+	e.u32(m.Flags)
 	return e.b
 }
 
 // DecodeDirectOpen parses a DirectOpen payload.
 func DecodeDirectOpen(b []byte) (*DirectOpen, error) {
 	d := dec{b: b}
-	m := &DirectOpen{ConnectionID: d.u64()}
+	m := &DirectOpen{ConnectionID: d.u64(), Flags: d.u32()}
 	return m, d.end()
 }
 
@@ -326,6 +371,6 @@ func DecodeData(b []byte) (*Data, error) {
 	d := dec{b: b}
 	m := &Data{}
 	copy(m.Type[:], d.take(16, "type"))
-	m.Data = d.bytes(MaxFrame, "data")
+	m.Data = d.bytes(MaxData, "data")
 	return m, d.end()
 }

@@ -26,7 +26,7 @@ func samples() map[Type][]byte {
 		}}).Encode(),
 		TWant:       (&Want{IDs: [][16]byte{{1}, {2}}}).Encode(),
 		TBarrier:    (&Barrier{Seq: 5}).Encode(),
-		TDirectOpen: (&DirectOpen{ConnectionID: 11}).Encode(),
+		TDirectOpen: (&DirectOpen{ConnectionID: 11, Flags: 1}).Encode(),
 		TData:       (&Data{Type: [16]byte{1}, Data: []byte("x")}).Encode(),
 	}
 }
@@ -166,4 +166,19 @@ func FuzzReadFrame(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestAppendDataFrame(t *testing.T) {
+	for _, n := range []int{0, 1, 127, 128, 70000, MaxData} {
+		data := bytes.Repeat([]byte{7}, n)
+		frame := AppendDataFrame(nil, [16]byte{1, 2}, data)
+		typ, payload, err := ReadFrame(bufio.NewReader(bytes.NewReader(frame)), MaxFrame)
+		if err != nil || typ != TData {
+			t.Fatalf("%d: %v", n, err)
+		}
+		m, err := DecodeData(payload)
+		if err != nil || m.Type != [16]byte{1, 2} || !bytes.Equal(m.Data, data) {
+			t.Fatalf("%d bytes: %v", n, err)
+		}
+	}
 }

@@ -1,0 +1,445 @@
+package mesh
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/quic-go/quic-go"
+
+	"p2p/core/event"
+	"p2p/core/peererr"
+	"p2p/core/peername"
+	"p2p/core/wire"
+)
+
+// Direct connections are QUIC streams between two members, over a
+// neighbour connection when there is one to that member and otherwise
+// over a connection opened for direct traffic only (authenticated the same
+// way). Each PeerGroupSendData call is one Data frame on the stream:
+// delivered whole, once and in order. A slow receiver stops reading (its
+// event queue is bounded), QUIC flow control fills, and the sender's
+// SendData waits: memory stays bounded on both sides.
+
+const (
+	directTimeout = 10 * time.Second
+	maxLinks      = 64 // direct-only connections
+)
+
+// direct is one direct connection.
+type direct struct {
+	n            *Node
+	id           uint64
+	link         *neighbor
+	stream       *quic.Stream
+	neighborData bool // carries SendData on a neighbour connection
+
+	wmu  sync.Mutex
+	wbuf []byte
+
+	once sync.Once
+}
+
+// Direct describes a direct connection for PeerGroupEnumConnections.
+type Direct struct {
+	ConnectionID uint64
+	NodeID       uint64
+	PeerName     string
+	Address      netip.AddrPort
+}
+
+// Directs lists the open direct connections.
+func (n *Node) Directs() []Direct {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	var out []Direct
+	for _, d := range n.directs {
+		out = append(out, Direct{ConnectionID: d.id, NodeID: d.link.nodeID, PeerName: d.link.peer, Address: d.link.addr})
+	}
+	return out
+}
+
+// OpenDirect starts opening a direct connection to a member and returns
+// its id at once; DIRECT_CONNECTION reports CONNECTED or
+// CONNECTION_FAILED for that id. addr, if valid, is where to reach it.
+func (n *Node) OpenDirect(peerName string, addr netip.AddrPort) (uint64, error) {
+	if _, _, err := peername.Parse(peerName); err != nil {
+		return 0, fmt.Errorf("open direct connection: %v: %w", err, peererr.ErrInvalidArg)
+	}
+	if peerName == n.e.Identity().PeerName {
+		return 0, fmt.Errorf("open direct connection to itself: %w", peererr.ErrConnectSelf)
+	}
+	id := n.connIDs.Add(1)
+	n.run(func() {
+		if err := n.establish(id, peerName, addr); err != nil {
+			n.log.Info("direct connection failed", "peer", peerName, "conn", id, "err", err)
+			n.e.Bus().Publish(event.Event{Type: event.DirectConnection, Connection: event.ConnectionChange{
+				Status: event.ConnectionFailedStatus, ConnectionID: id, FailedReason: peererr.HResult(err)}})
+		}
+	})
+	return id, nil
+}
+
+// establish opens the stream of direct connection id.
+func (n *Node) establish(id uint64, peerName string, addr netip.AddrPort) error {
+	link, err := n.linkTo(peerName, addr)
+	if err != nil {
+		return err
+	}
+	d, err := n.openStream(link, id, 0)
+	if err != nil {
+		return err
+	}
+	n.raiseDirect(event.Connected, d)
+	return nil
+}
+
+// openStream opens a direct stream on link and waits for the peer's
+// answer.
+func (n *Node) openStream(link *neighbor, id uint64, flags uint32) (*direct, error) {
+	ctx, cancel := context.WithTimeout(n.ctx, directTimeout)
+	defer cancel()
+	s, err := link.conn.OpenStreamSync(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("open stream: %v: %w", err, peererr.ErrConnectionFailed)
+	}
+	s.SetDeadline(time.Now().Add(directTimeout))
+	br := bufio.NewReader(s)
+	if err := wire.WriteFrame(s, wire.TDirectOpen, (&wire.DirectOpen{ConnectionID: id, Flags: flags}).Encode()); err != nil {
+		s.CancelRead(0)
+		s.CancelWrite(0)
+		return nil, fmt.Errorf("open direct connection: %v: %w", err, peererr.ErrConnectionFailed)
+	}
+	t, payload, err := wire.ReadFrame(br, 64)
+	if err == nil && t != wire.TDirectOpen {
+		err = errors.New("unexpected answer")
+	}
+	if err == nil {
+		_, err = wire.DecodeDirectOpen(payload)
+	}
+	if err != nil {
+		s.CancelRead(0)
+		s.CancelWrite(0)
+		return nil, fmt.Errorf("direct connection refused: %v: %w", err, peererr.ErrConnectionRefused)
+	}
+	s.SetDeadline(time.Time{})
+	d := &direct{n: n, id: id, link: link, stream: s, neighborData: flags&wire.DirectNeighborData != 0}
+	if !n.addDirect(d) {
+		s.CancelRead(0)
+		s.CancelWrite(0)
+		return nil, fmt.Errorf("group going offline: %w", peererr.ErrConnectionFailed)
+	}
+	n.run(func() { d.readLoop(br) })
+	return d, nil
+}
+
+// acceptStreams takes the direct streams a member opens on link.
+func (n *Node) acceptStreams(link *neighbor) {
+	for {
+		s, err := link.conn.AcceptStream(n.ctx)
+		if err != nil {
+			return
+		}
+		n.run(func() { n.acceptDirect(link, s) })
+	}
+}
+
+func (n *Node) acceptDirect(link *neighbor, s *quic.Stream) {
+	s.SetDeadline(time.Now().Add(directTimeout))
+	br := bufio.NewReader(s)
+	t, payload, err := wire.ReadFrame(br, 64)
+	var open *wire.DirectOpen
+	if err == nil && t == wire.TDirectOpen {
+		open, err = wire.DecodeDirectOpen(payload)
+	}
+	if err != nil || open == nil {
+		s.CancelRead(0)
+		s.CancelWrite(0)
+		return
+	}
+	d := &direct{n: n, link: link, stream: s, neighborData: open.Flags&wire.DirectNeighborData != 0}
+	if d.neighborData {
+		d.id = link.id
+	} else {
+		d.id = n.connIDs.Add(1)
+	}
+	if err := wire.WriteFrame(s, wire.TDirectOpen, (&wire.DirectOpen{ConnectionID: d.id}).Encode()); err != nil {
+		s.CancelRead(0)
+		return
+	}
+	s.SetDeadline(time.Time{})
+	if !n.addDirect(d) {
+		s.CancelRead(0)
+		s.CancelWrite(0)
+		return
+	}
+	n.raiseDirect(event.Connected, d)
+	d.readLoop(br)
+}
+
+func (n *Node) addDirect(d *direct) bool {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.closed {
+		return false
+	}
+	if d.neighborData {
+		return true // inbound: reads only; outbound: kept by neighborStream
+	}
+	n.directs[d.id] = d
+	return true
+}
+
+func (n *Node) raiseDirect(status uint32, d *direct) {
+	if d.neighborData {
+		return
+	}
+	n.e.Bus().Publish(event.Event{Type: event.DirectConnection, Connection: event.ConnectionChange{
+		Status: status, ConnectionID: d.id, NodeID: d.link.nodeID}})
+}
+
+// readLoop delivers each Data frame as an INCOMING_DATA event, waiting
+// while the application's queues are full.
+func (d *direct) readLoop(br *bufio.Reader) {
+	for {
+		t, payload, err := wire.ReadFrame(br, wire.MaxFrame)
+		if err != nil {
+			d.close(false)
+			return
+		}
+		switch t {
+		case wire.TData:
+			m, err := wire.DecodeData(payload)
+			if err != nil {
+				d.close(false)
+				return
+			}
+			ev := event.Event{Type: event.IncomingData, Data: event.Incoming{
+				ConnectionID: d.id, DataType: uuid.UUID(m.Type), Data: m.Data}}
+			if d.n.e.Bus().PublishData(d.n.ctx, ev) != nil {
+				d.close(false)
+				return
+			}
+		case wire.TDirectClose:
+			d.close(false)
+			return
+		default:
+			d.close(false)
+			return
+		}
+	}
+}
+
+// send writes one message, whole, waiting for flow control.
+func (d *direct) send(typ uuid.UUID, data []byte) error {
+	d.wmu.Lock()
+	defer d.wmu.Unlock()
+	d.wbuf = wire.AppendDataFrame(d.wbuf[:0], typ, data)
+	if _, err := d.stream.Write(d.wbuf); err != nil {
+		go d.close(false)
+		return fmt.Errorf("send on connection %d: %v: %w", d.id, err, peererr.ErrConnectionNotFound)
+	}
+	if cap(d.wbuf) > 1<<20 {
+		d.wbuf = nil
+	}
+	return nil
+}
+
+// close ends the direct connection once; local closes tell the peer.
+func (d *direct) close(local bool) {
+	d.once.Do(func() {
+		if local {
+			d.wmu.Lock()
+			wire.WriteFrame(d.stream, wire.TDirectClose, nil)
+			d.wmu.Unlock()
+			d.stream.Close()
+		} else {
+			d.stream.CancelWrite(0)
+		}
+		d.stream.CancelRead(0)
+		n := d.n
+		n.mu.Lock()
+		if n.directs[d.id] == d {
+			delete(n.directs, d.id)
+		}
+		if d.link.dataOut == d {
+			d.link.dataOut = nil
+		}
+		n.mu.Unlock()
+		n.raiseDirect(event.Disconnected, d)
+		n.releaseLink(d.link)
+	})
+}
+
+// SendData sends one message on a direct or neighbour connection.
+func (n *Node) SendData(id uint64, typ uuid.UUID, data []byte) error {
+	if len(data) > wire.MaxData {
+		return fmt.Errorf("%d bytes exceed the %d-byte message limit: %w", len(data), wire.MaxData, peererr.ErrInvalidArg)
+	}
+	n.mu.Lock()
+	d := n.directs[id]
+	nb := n.neighbors[id]
+	n.mu.Unlock()
+	if d == nil && nb != nil {
+		var err error
+		if d, err = n.neighborStream(nb); err != nil {
+			return err
+		}
+	}
+	if d == nil {
+		return fmt.Errorf("connection %d: %w", id, peererr.ErrConnectionNotFound)
+	}
+	return d.send(typ, data)
+}
+
+// neighborStream returns the stream carrying SendData to a neighbour,
+// opening it on first use.
+func (n *Node) neighborStream(nb *neighbor) (*direct, error) {
+	nb.dataMu.Lock()
+	defer nb.dataMu.Unlock()
+	n.mu.Lock()
+	d := nb.dataOut
+	n.mu.Unlock()
+	if d != nil {
+		return d, nil
+	}
+	d, err := n.openStream(nb, nb.id, wire.DirectNeighborData)
+	if err != nil {
+		return nil, err
+	}
+	n.mu.Lock()
+	nb.dataOut = d
+	n.mu.Unlock()
+	return d, nil
+}
+
+// CloseDirect closes a direct connection; both sides get
+// DIRECT_CONNECTION with PEER_DISCONNECTED.
+func (n *Node) CloseDirect(id uint64) error {
+	n.mu.Lock()
+	d := n.directs[id]
+	n.mu.Unlock()
+	if d == nil {
+		return fmt.Errorf("connection %d: %w", id, peererr.ErrConnectionNotFound)
+	}
+	d.close(true)
+	return nil
+}
+
+// linkTo finds or makes an authenticated connection to a member: a
+// neighbour or direct-only connection already there, else a new
+// direct-only one to addr or to the addresses its presence announces.
+func (n *Node) linkTo(peerName string, addr netip.AddrPort) (*neighbor, error) {
+	n.mu.Lock()
+	var found *neighbor
+	for _, set := range []map[uint64]*neighbor{n.neighbors, n.links} {
+		for _, nb := range set {
+			if nb.peer == peerName && (!addr.IsValid() || nb.addr == addr) {
+				found = nb
+			}
+		}
+	}
+	if found != nil && found.directOnly {
+		found.refs++
+	}
+	n.mu.Unlock()
+	if found != nil {
+		return found, nil
+	}
+	if !n.e.IsMember(peerName) {
+		return nil, fmt.Errorf("%s is not a member of the group: %w", peerName, peererr.ErrNotAuthorized)
+	}
+	addrs := n.e.MemberAddresses(peerName)
+	if addr.IsValid() {
+		addrs = []netip.AddrPort{addr}
+	}
+	if len(addrs) == 0 {
+		return nil, fmt.Errorf("%s is not online: %w", peerName, peererr.ErrConnectionFailed)
+	}
+	var lastErr error
+	for _, a := range addrs {
+		link, err := n.dialDirect(a, peerName)
+		if err == nil {
+			return link, nil
+		}
+		lastErr = err
+	}
+	return nil, lastErr
+}
+
+// dialDirect opens a direct-only connection to the member peerName at a.
+func (n *Node) dialDirect(a netip.AddrPort, peerName string) (*neighbor, error) {
+	ctx, cancel := context.WithTimeout(n.ctx, dialTimeout)
+	defer cancel()
+	conn, err := n.tr.Dial(ctx, net.UDPAddrFromAddrPort(a), n.tlsConfig(), quicConfig())
+	if err != nil {
+		return nil, fmt.Errorf("dial %s: %v: %w", a, err, peererr.ErrConnectionFailed)
+	}
+	nb, _, err := n.clientHandshake(ctx, conn, a, wire.HelloDirectOnly)
+	if err != nil {
+		return nil, err
+	}
+	if nb.peer != peerName {
+		conn.CloseWithError(codeRefused, "")
+		return nil, fmt.Errorf("%s is %s, not %s: %w", a, nb.peer, peerName, peererr.ErrConnectionRefused)
+	}
+	nb.directOnly = true
+	nb.refs = 1
+	if !n.addLink(nb) {
+		conn.CloseWithError(codeBusy, "")
+		return nil, fmt.Errorf("too many direct connections: %w", peererr.ErrConnectionFailed)
+	}
+	return nb, nil
+}
+
+// addLink registers a direct-only connection and watches it.
+func (n *Node) addLink(nb *neighbor) bool {
+	n.mu.Lock()
+	if n.closed || len(n.links) >= maxLinks {
+		n.mu.Unlock()
+		return false
+	}
+	n.links[nb.id] = nb
+	n.mu.Unlock()
+	nb.stream.Close()
+	n.run(func() { n.acceptStreams(nb) })
+	n.run(func() {
+		select {
+		case <-nb.conn.Context().Done():
+		case <-n.ctx.Done():
+		}
+		n.mu.Lock()
+		delete(n.links, nb.id)
+		n.mu.Unlock()
+		nb.close(nil)
+	})
+	return true
+}
+
+// releaseLink closes a direct-only connection this side opened once its
+// last direct connection is gone.
+func (n *Node) releaseLink(nb *neighbor) {
+	n.mu.Lock()
+	last := false
+	if nb.directOnly && nb.dialed {
+		nb.refs--
+		last = nb.refs <= 0
+	}
+	n.mu.Unlock()
+	if last {
+		time.AfterFunc(time.Second, func() {
+			n.mu.Lock()
+			still := nb.refs <= 0
+			n.mu.Unlock()
+			if still {
+				nb.conn.CloseWithError(codeClosed, "")
+			}
+		})
+	}
+}
