@@ -544,11 +544,15 @@ func (nb *neighbor) taskLoop() {
 // apply decodes, verifies and stores received records.
 func (nb *neighbor) apply(encoded [][]byte) {
 	recs := make([]*record.Record, 0, len(encoded))
+	group := nb.n.e.GroupPeerName()
 	for _, b := range encoded {
 		var r record.Record
 		if err := r.UnmarshalBinary(b); err != nil {
 			nb.n.stats.RejectedRecords.Add(1)
 			continue
+		}
+		if nb.n.index.has(group, &r) {
+			continue // a copy of what we hold: nothing to verify or store
 		}
 		recs = append(recs, &r)
 	}

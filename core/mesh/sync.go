@@ -64,6 +64,15 @@ func (x *index) add(group string, recs []*record.Record) {
 	x.sorted = nil
 }
 
+// has reports whether the index holds exactly this version of r.
+func (x *index) has(group string, r *record.Record) bool {
+	h := r.Hash(group)
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	v, ok := x.m[r.ID]
+	return ok && bytes.Equal(v[:], h[:wire.HashSize])
+}
+
 func (x *index) remove(recs []*record.Record) {
 	x.mu.Lock()
 	defer x.mu.Unlock()

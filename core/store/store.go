@@ -81,6 +81,7 @@ func Open(path, groupPeerName string) (*DB, error) {
 	q.Set("_synchronous", "FULL")
 	q.Set("_busy_timeout", "10000")
 	q.Set("_txlock", "immediate")
+	q.Set("_cache_size", "-2048") // KiB: small caches keep an idle group cheap
 	dsn := "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + q.Encode()
 	w, err := sql.Open("sqlite3", dsn)
 	if err != nil {
@@ -101,6 +102,7 @@ func Open(path, groupPeerName string) (*DB, error) {
 		return nil, fmt.Errorf("open database readers: %v: %w", err, peererr.ErrDbinitializationFailed)
 	}
 	db.r.SetMaxOpenConns(4)
+	db.r.SetMaxIdleConns(1)
 	return db, nil
 }
 
