@@ -75,6 +75,42 @@ func (e *Engine) AddRecord(n NewRecord) (uuid.UUID, error) {
 	return r.ID, nil
 }
 
+// AddRecords publishes several new records in one transaction (one
+// durable commit for all), for Go programs that write in bulk; it is
+// AddRecord's batch form and fails as a whole.
+func (e *Engine) AddRecords(ns []NewRecord) ([]uuid.UUID, error) {
+	if err := e.checkWritable(); err != nil {
+		return nil, err
+	}
+	if !e.canPublish() {
+		return nil, fmt.Errorf("add records: %w", peererr.ErrNotAuthorized)
+	}
+	now := filetime.Now()
+	recs := make([]*record.Record, len(ns))
+	ids := make([]uuid.UUID, len(ns))
+	for i := range ns {
+		if err := ns[i].check(e, now); err != nil {
+			return nil, fmt.Errorf("add records: record %d: %w", i, err)
+		}
+		r := &record.Record{
+			Type: ns[i].Type, ID: uuid.New(), Version: 1, Flags: ns[i].Flags,
+			CreatorID: e.id.PeerName, ModifiedByID: e.id.PeerName, Attributes: ns[i].Attributes,
+			Created: now, Expires: ns[i].Expires, Modified: now, Data: ns[i].Data,
+		}
+		recs[i], ids[i] = r, r.ID
+	}
+	parallel(len(recs), func(i int) error {
+		recs[i].Sign(e.groupName, e.id.Key)
+		return nil
+	})
+	out, err := e.db.Put(recs...)
+	if err != nil {
+		return nil, fmt.Errorf("add records: %w", err)
+	}
+	e.afterStore(recs, out, nil)
+	return ids, nil
+}
+
 // UpdateRecord replaces the data, attributes, flags and expiry of a live
 // record: its creator or an administrator only.
 func (e *Engine) UpdateRecord(n NewRecord) error {
