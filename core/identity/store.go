@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 
+	"p2p/core/filelock"
 	"p2p/core/peererr"
 	"p2p/core/peername"
 )
@@ -306,10 +307,10 @@ func (s *Store) locked(fn func() error) error {
 		return fsErr("lock store", err)
 	}
 	defer f.Close()
-	if err := lockFile(f); err != nil {
+	if err := filelock.Lock(f); err != nil {
 		return fsErr("lock store", err)
 	}
-	defer unlockFile(f) //nolint:errcheck // closing the file releases it anyway
+	defer filelock.Unlock(f) // closing the file releases it anyway
 	return fn()
 }
 
