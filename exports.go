@@ -1013,7 +1013,9 @@ func PeerIdentitySetFriendlyName(pwzIdentity C.PCWSTR, pwzFriendlyName C.PCWSTR)
 		if err != nil {
 			return err
 		}
-		friendly, err := goString(u16(pwzFriendlyName), maxName)
+		// "Specify NULL or an empty string to reset a friendly name to the
+		// default value" (PeerIdentitySetFriendlyName function, p2p.h).
+		friendly, err := optString(u16(pwzFriendlyName), maxName)
 		if err != nil {
 			return err
 		}
