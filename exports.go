@@ -287,7 +287,7 @@ func connect(hGroup C.HGROUP, addrs []netip.AddrPort) uint32 {
 		if err != nil {
 			return err
 		}
-		already, err = svc.Connect(g, addrs)
+		already, err = g.Connect(addrs)
 		return err
 	})
 	if code == peererr.SOK && already {
@@ -352,7 +352,10 @@ func PeerGroupGetProperties(hGroup C.HGROUP, ppProperties *C.PPEER_GROUP_PROPERT
 		if g.Closed() {
 			return peererr.ErrInvalidGroup
 		}
-		props := g.Properties()
+		props, err := g.Properties()
+		if err != nil {
+			return err
+		}
 		p, err := marshal(func(b *cbuf) unsafe.Pointer { return fillProperties(b, &props) })
 		if err != nil {
 			return err
@@ -380,18 +383,18 @@ func PeerGroupSetProperties(hGroup C.HGROUP, pProperties C.PPEER_GROUP_PROPERTIE
 //export PeerGroupPeerTimeToUniversalTime
 func PeerGroupPeerTimeToUniversalTime(hGroup C.HGROUP, pftPeerTime *C.FILETIME, pftUniversalTime *C.FILETIME) C.HRESULT {
 	return hr(call(func(*service.Service) error {
-		return convertTime(hGroup, pftPeerTime, pftUniversalTime, (*group.Engine).PeerTimeToUniversal)
+		return convertTime(hGroup, pftPeerTime, pftUniversalTime, (*service.Group).PeerTimeToUniversal)
 	}))
 }
 
 //export PeerGroupUniversalTimeToPeerTime
 func PeerGroupUniversalTimeToPeerTime(hGroup C.HGROUP, pftUniversalTime *C.FILETIME, pftPeerTime *C.FILETIME) C.HRESULT {
 	return hr(call(func(*service.Service) error {
-		return convertTime(hGroup, pftUniversalTime, pftPeerTime, (*group.Engine).UniversalToPeerTime)
+		return convertTime(hGroup, pftUniversalTime, pftPeerTime, (*service.Group).UniversalToPeerTime)
 	}))
 }
 
-func convertTime(hGroup C.HGROUP, in, out *C.FILETIME, conv func(*group.Engine, filetime.FILETIME) (filetime.FILETIME, error)) error {
+func convertTime(hGroup C.HGROUP, in, out *C.FILETIME, conv func(*service.Group, filetime.FILETIME) (filetime.FILETIME, error)) error {
 	if in == nil || out == nil {
 		return errNull("FILETIME")
 	}
@@ -399,7 +402,7 @@ func convertTime(hGroup C.HGROUP, in, out *C.FILETIME, conv func(*group.Engine, 
 	if err != nil {
 		return err
 	}
-	t, err := conv(g.Engine, goFiletime(in))
+	t, err := conv(g, goFiletime(in))
 	if err != nil {
 		return err
 	}
@@ -717,7 +720,10 @@ func PeerGroupRegisterEvent(hGroup C.HGROUP, hEvent C.HANDLE, cEventRegistration
 		if err != nil {
 			return err
 		}
-		sub := g.Subscribe(filters, sig)
+		sub, err := g.Subscribe(filters, sig)
+		if err != nil {
+			return err
+		}
 		h, err := table.New(handles.Event, sub)
 		if err != nil {
 			sub.Close()
@@ -730,7 +736,7 @@ func PeerGroupRegisterEvent(hGroup C.HGROUP, hEvent C.HANDLE, cEventRegistration
 
 // eventOf resolves an HPEEREVENT; an unknown one is
 // PEER_E_EVENT_HANDLE_NOT_FOUND, as the API documents.
-func eventOf(h C.HPEEREVENT, remove bool) (*event.Subscription, error) {
+func eventOf(h C.HPEEREVENT, remove bool) (*service.Registration, error) {
 	get := table.Get
 	if remove {
 		get = table.Remove
@@ -739,7 +745,7 @@ func eventOf(h C.HPEEREVENT, remove bool) (*event.Subscription, error) {
 	if err != nil {
 		return nil, fmt.Errorf("event handle: %w", peererr.ErrEventHandleNotFound)
 	}
-	return v.(*event.Subscription), nil
+	return v.(*service.Registration), nil
 }
 
 //export PeerGroupUnregisterEvent
@@ -949,8 +955,7 @@ func PeerGroupImportDatabase(hGroup C.HGROUP, pwzFilePath C.PCWSTR) C.HRESULT {
 		if err != nil {
 			return err
 		}
-		_, _, err = g.ImportDatabase(path)
-		return err
+		return g.ImportDatabase(path)
 	}))
 }
 

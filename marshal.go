@@ -20,6 +20,7 @@ import (
 	"p2p/core/filetime"
 	"p2p/core/group"
 	"p2p/core/invitation"
+	"p2p/core/mesh"
 	"p2p/core/peererr"
 	"p2p/core/record"
 	"p2p/core/service"
@@ -119,7 +120,9 @@ func readNewRecord(p *C.PEER_RECORD) (group.NewRecord, error) {
 	}
 	attrs, err := optString(u16(p.pwzAttributes), maxDoc)
 	if err != nil {
-		return group.NewRecord{}, fmt.Errorf("attributes: %v: %w", err, peererr.ErrInvalidAttributes)
+		// Malformed UTF-16 is E_INVALIDARG like every other string (design.md,
+		// "The C ABI contract"); PEER_E_INVALID_ATTRIBUTES is for the XML.
+		return group.NewRecord{}, fmt.Errorf("attributes: %w", err)
 	}
 	return group.NewRecord{
 		ID: goGUID(&p.id), Type: goGUID(&p._type), Flags: uint32(p.dwFlags),
@@ -420,7 +423,7 @@ func fillEvent(b *cbuf, e *event.Event) unsafe.Pointer {
 	return base
 }
 
-func fillConnection(b *cbuf, c service.Connection) unsafe.Pointer {
+func fillConnection(b *cbuf, c mesh.Connection) unsafe.Pointer {
 	p := (*C.PEER_CONNECTION_INFO)(b.take(C.sizeof_PEER_CONNECTION_INFO))
 	p.dwSize = C.sizeof_PEER_CONNECTION_INFO
 	p.dwFlags = C.DWORD(c.Flags)

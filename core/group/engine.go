@@ -83,11 +83,17 @@ func Create(id *identity.Identity, props Properties, dbPath func(group string) s
 	if err := props.validate(); err != nil {
 		return nil, err
 	}
+	if err := props.checkSupported(); err != nil {
+		return nil, err
+	}
 	groupPub, groupKey, err := ed25519.GenerateKey(rand.Reader)
 	if err != nil {
 		return nil, fmt.Errorf("create group key: %w", err)
 	}
 	props.GroupPeerName = peername.Secure(groupPub, props.Classifier)
+	if peername.UTF16Len(props.GroupPeerName) > peername.MaxGroupName {
+		return nil, fmt.Errorf("group peer name would exceed %d characters: %w", peername.MaxGroupName, peererr.ErrInvalidClassifier)
+	}
 	props.CreatorPeerName = id.PeerName
 	now := filetime.Now()
 	chain, err := credential.IssueRoot(groupKey, props.GroupPeerName, subjectOf(id),
@@ -398,6 +404,9 @@ func (e *Engine) SetProperties(p Properties) error {
 	p.Cloud, p.Classifier, p.GroupPeerName, p.CreatorPeerName = cur.Cloud, cur.Classifier, cur.GroupPeerName, cur.CreatorPeerName
 	p = p.withDefaults()
 	if err := p.validate(); err != nil {
+		return err
+	}
+	if err := p.checkSupported(); err != nil {
 		return err
 	}
 	return e.writeSystem(PropertiesType, propertiesRecordID(e.groupName), p.marshal(), filetime.Forever)

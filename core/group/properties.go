@@ -3,7 +3,6 @@ package group
 import (
 	"encoding/json"
 	"fmt"
-	"time"
 
 	"github.com/google/uuid"
 
@@ -111,12 +110,13 @@ func (p *Properties) validate() error {
 	return nil
 }
 
-// memberDataLifetime is how long a member's own data lives.
-func (p *Properties) memberDataLifetime() time.Duration {
-	if p.MemberDataLifetime == 0 {
-		return DefaultMemberDataLifetime * time.Second
+// checkSupported refuses what this version cannot honour yet rather than
+// accepting it silently: password authentication.
+func (p *Properties) checkSupported() error {
+	if p.AuthSchemes&AuthPassword != 0 || p.Password != "" {
+		return fmt.Errorf("password groups: %w", peererr.ErrNotImpl)
 	}
-	return time.Duration(p.MemberDataLifetime) * time.Second
+	return nil
 }
 
 func (p *Properties) marshal() []byte {

@@ -272,14 +272,37 @@ func (e *Engine) writeSystemFlags(typ, id uuid.UUID, data []byte, expires fileti
 }
 
 // publishSelf writes this member's member record: its credential chain
-// and friendly name, signed by itself.
+// and friendly name, signed by itself. It lives for the group's member
+// data lifetime (ulMemberDataLifetime; 0 means as long as the credential)
+// and is renewed while the member is online.
 func (e *Engine) publishSelf() error {
-	chainBytes, err := e.Chain().MarshalBinary()
+	chain := e.Chain()
+	chainBytes, err := chain.MarshalBinary()
 	if err != nil {
 		return err
 	}
+	expires := chain.Leaf().NotAfter
+	if e.props != nil {
+		if l := e.Properties().MemberDataLifetime; l != 0 {
+			expires = min(expires, filetime.Now().Add(time.Duration(l)*time.Second))
+		}
+	}
 	d := memberData{FriendlyName: e.id.FriendlyName, Chain: chainBytes}
-	return e.writeSystem(MemberType, MemberRecordID(e.groupName, e.id.PeerName), d.marshal(), e.Chain().Leaf().NotAfter)
+	return e.writeSystem(MemberType, MemberRecordID(e.groupName, e.id.PeerName), d.marshal(), expires)
+}
+
+// RefreshMember renews this member's member record when less than half
+// of its lifetime is left; the network calls it while online.
+func (e *Engine) RefreshMember() error {
+	r, err := e.db.Get(MemberRecordID(e.groupName, e.id.PeerName))
+	if err != nil || r.Deleted() {
+		return e.publishSelf()
+	}
+	now := filetime.Now()
+	if r.Expires-now > (r.Expires-r.Modified)/2 {
+		return nil
+	}
+	return e.publishSelf()
 }
 
 // storeLocal stores a record this member wrote and announces it.

@@ -51,7 +51,9 @@ func (e *Engine) verify(r *record.Record, now filetime.FILETIME, batch map[strin
 	if !r.Verify(e.groupName, leaf.Subject.Key) {
 		return nil, fmt.Errorf("record %s: bad signature: %w", r.ID, peererr.ErrInvalidRecord)
 	}
-	if r.Expires > leaf.NotAfter && !r.Deleted() {
+	// Member data cannot outlive the membership that wrote it; the group's
+	// properties are the group's, not member data, and never expire.
+	if r.Expires > leaf.NotAfter && !r.Deleted() && r.Type != PropertiesType {
 		return nil, fmt.Errorf("record %s outlives its signer's credential: %w", r.ID, peererr.ErrInvalidRecordExpiration)
 	}
 	admin := leaf.HasRole(credential.RoleAdmin)
@@ -64,9 +66,32 @@ func (e *Engine) verify(r *record.Record, now filetime.FILETIME, batch map[strin
 			return nil, err
 		}
 	case MemberType:
-	case CredentialType, PresenceType:
-		if r.ModifiedByID != r.CreatorID && !admin {
-			return nil, fmt.Errorf("system record changed by another member: %w", peererr.ErrNotAuthorized)
+	case PresenceType:
+		// A presence record is its member's own, under the id derived
+		// from that member: nobody may squat or change another's.
+		if r.ModifiedByID != r.CreatorID || r.ID != presenceRecordID(e.groupName, r.CreatorID) {
+			return nil, fmt.Errorf("presence record of %s written by %s: %w", r.CreatorID, r.ModifiedByID, peererr.ErrNotAuthorized)
+		}
+	case CredentialType:
+		if r.Deleted() {
+			if r.ModifiedByID != r.CreatorID && !admin {
+				return nil, fmt.Errorf("credential record deleted by another member: %w", peererr.ErrNotAuthorized)
+			}
+			break
+		}
+		// A stored credential must be one its signer issued, to the
+		// subject its id names, and verify now.
+		chain, err := credential.ParseChain(r.Data)
+		if err != nil || len(chain) < 2 {
+			return nil, fmt.Errorf("stored credential: %w", peererr.ErrInvalidCredential)
+		}
+		leaf := chain.Leaf()
+		if r.ID != credentialRecordID(e.groupName, leaf.Subject.PeerName) || leaf.IssuerPeerName != r.ModifiedByID ||
+			chain[1].Subject.PeerName != r.ModifiedByID {
+			return nil, fmt.Errorf("stored credential not issued by its writer: %w", peererr.ErrNotAuthorized)
+		}
+		if err := chain.Verify(e.groupName, e.groupKey, now); err != nil {
+			return nil, fmt.Errorf("stored credential: %w", err)
 		}
 	default:
 		if !admin && !leaf.HasRole(credential.RoleMember) {

@@ -45,7 +45,7 @@ func newGroup(t *testing.T, joiners int) []*member {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := creatorSvc.Connect(g, nil); err != nil {
+	if _, err := g.Connect(nil); err != nil {
 		t.Fatal(err)
 	}
 	out := []*member{{creatorSvc, g}}
@@ -63,7 +63,7 @@ func newGroup(t *testing.T, joiners int) []*member {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := svc.Connect(jg, nil); err != nil {
+		if _, err := jg.Connect(nil); err != nil {
 			t.Fatal(err)
 		}
 		out = append(out, &member{svc, jg})
@@ -150,7 +150,7 @@ func TestOfflineMemberCatchesUp(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer g.Close()
-	if _, err := home.svc.Connect(g, []netip.AddrPort{}); err != nil {
+	if _, err := g.Connect([]netip.AddrPort{}); err != nil {
 		t.Fatal(err)
 	}
 	waitFor(t, 30*time.Second, "catch-up", func() bool { return count(g) == 200 })
@@ -159,8 +159,8 @@ func TestOfflineMemberCatchesUp(t *testing.T) {
 func TestDirectConnection(t *testing.T) {
 	ms := newGroup(t, 1)
 	a, b := ms[0].g, ms[1].g
-	subA := a.Subscribe([]event.Filter{{Type: event.DirectConnection}, {Type: event.IncomingData}}, nil)
-	subB := b.Subscribe([]event.Filter{{Type: event.DirectConnection}, {Type: event.IncomingData}}, nil)
+	subA, _ := a.Subscribe([]event.Filter{{Type: event.DirectConnection}, {Type: event.IncomingData}}, nil)
+	subB, _ := b.Subscribe([]event.Filter{{Type: event.DirectConnection}, {Type: event.IncomingData}}, nil)
 	if _, err := a.OpenDirectConnection(a.Identity().PeerName, netip.AddrPort{}); !errors.Is(err, peererr.ErrConnectSelf) {
 		t.Fatalf("connect to self: %v", err)
 	}
@@ -209,7 +209,7 @@ func TestDirectConnection(t *testing.T) {
 	}
 }
 
-func next(t *testing.T, s *event.Subscription) event.Event {
+func next(t *testing.T, s interface{ Next() (event.Event, bool) }) event.Event {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for time.Now().Before(deadline) {

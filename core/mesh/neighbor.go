@@ -162,7 +162,7 @@ func (n *Node) clientHandshake(ctx context.Context, conn *quic.Conn, a netip.Add
 	case wire.TRefuse:
 		r, _ := wire.DecodeRefuse(payload)
 		if r != nil {
-			return fail(codeRefused, fmt.Errorf("%s refused: %s: %w", a, r.Reason, codeError(r.HR)))
+			return fail(codeRefused, fmt.Errorf("%s refused: %s: %w", a, r.Reason, peererr.FromHR(r.HR)))
 		}
 		return fail(codeRefused, fmt.Errorf("%s refused: %w", a, peererr.ErrConnectionRefused))
 	case wire.TWelcome:
@@ -255,16 +255,6 @@ func (n *Node) accept(conn *quic.Conn) {
 	if err := n.startNeighbor(nb, br); err != nil {
 		n.log.Debug("inbound neighbour dropped", "err", err)
 	}
-}
-
-// codeError finds the table entry for an HRESULT a peer sent.
-func codeError(hr uint32) error {
-	for _, c := range peererr.All() {
-		if c.HR == hr {
-			return c
-		}
-	}
-	return peererr.ErrConnectionRefused
 }
 
 // startNeighbor registers nb and starts its goroutines: reader, writer,

@@ -165,6 +165,9 @@ func Start(e *group.Engine, extra []netip.AddrPort, opts Options) (*Node, error)
 		return nil, err
 	}
 	n.updateStatus()
+	if err := e.RefreshMember(); err != nil {
+		n.log.Warn("refresh member record", "err", err)
+	}
 	if err := e.PublishPresence(n.nodeID, n.Addresses()); err != nil {
 		n.log.Warn("publish presence", "err", err)
 	}
@@ -540,5 +543,43 @@ func (n *Node) presenceLoop() {
 		if err := n.e.PublishPresence(n.nodeID, n.Addresses()); err != nil && !errors.Is(err, context.Canceled) {
 			n.log.Warn("refresh presence", "err", err)
 		}
+		if err := n.e.RefreshMember(); err != nil {
+			n.log.Warn("refresh member record", "err", err)
+		}
 	}
+}
+
+// Connection flags, as PEER_CONNECTION_FLAGS.
+const (
+	ConnectionNeighbor uint32 = 0x1
+	ConnectionDirect   uint32 = 0x2
+)
+
+// Connection is one PEER_CONNECTION_INFO: a neighbour or direct
+// connection.
+type Connection struct {
+	Flags        uint32
+	ConnectionID uint64
+	NodeID       uint64
+	PeerName     string
+	Address      netip.AddrPort
+}
+
+// Connections lists neighbour and/or direct connections (flags:
+// ConnectionNeighbor, ConnectionDirect).
+func (n *Node) Connections(flags uint32) []Connection {
+	var out []Connection
+	if flags&ConnectionNeighbor != 0 {
+		for _, nb := range n.Neighbors() {
+			out = append(out, Connection{Flags: ConnectionNeighbor, ConnectionID: nb.ConnectionID,
+				NodeID: nb.NodeID, PeerName: nb.PeerName, Address: nb.Address})
+		}
+	}
+	if flags&ConnectionDirect != 0 {
+		for _, d := range n.Directs() {
+			out = append(out, Connection{Flags: ConnectionDirect, ConnectionID: d.ConnectionID,
+				NodeID: d.NodeID, PeerName: d.PeerName, Address: d.Address})
+		}
+	}
+	return out
 }

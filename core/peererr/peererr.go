@@ -7,6 +7,7 @@ package peererr
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io/fs"
 	"syscall"
 )
@@ -189,4 +190,15 @@ func HResult(err error) uint32 {
 		return ErrAccessDenied.HR
 	}
 	return ErrFail.HR
+}
+
+// FromHR returns the table entry for an HRESULT received from elsewhere (a
+// peer or another process), or a Code carrying the unknown value.
+func FromHR(hr uint32) *Code {
+	for _, c := range all {
+		if c.HR == hr {
+			return c
+		}
+	}
+	return &Code{HR: hr, Name: fmt.Sprintf("HRESULT 0x%08X", hr), text: "error"}
 }

@@ -1,0 +1,238 @@
+package service
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"p2p/core/filelock"
+	"p2p/core/filetime"
+	"p2p/core/group"
+	"p2p/core/groupconfig"
+	"p2p/core/identity"
+	"p2p/core/invitation"
+	"p2p/core/peererr"
+	"p2p/core/peername"
+)
+
+// open registers a group of this process, hosting or attaching; create
+// makes it when this process hosts a new group, open reopens it.
+func (s *Service) open(id *identity.Identity, groupName string, make func() (*group.Engine, error)) (*Group, error) {
+	key := groupKey(id.PeerName, groupName)
+	s.mu.Lock()
+	if err := s.checkOpen(); err != nil {
+		s.mu.Unlock()
+		return nil, err
+	}
+	if sh := s.groups[key]; sh != nil {
+		s.mu.Unlock()
+		return sh.handle()
+	}
+	s.mu.Unlock()
+	sh := s.newShared(id, groupName)
+	if err := sh.hostOrAttach(make); err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	if other := s.groups[key]; other != nil || s.closed { // lost a race with another open
+		s.mu.Unlock()
+		sh.shutdown()
+		if other == nil {
+			return nil, fmt.Errorf("runtime closed: %w", peererr.ErrNotInitialized)
+		}
+		return other.handle()
+	}
+	s.groups[key] = sh
+	s.mu.Unlock()
+	return sh.handle()
+}
+
+// CreateGroup creates a group; props.CreatorPeerName names the creating
+// identity (the default identity if empty), which becomes its first
+// administrator. The group is offline.
+func (s *Service) CreateGroup(props group.Properties) (*Group, error) {
+	id, err := s.identity(props.CreatorPeerName)
+	if err != nil {
+		return nil, fmt.Errorf("create group: %w", err)
+	}
+	var e *group.Engine
+	e, err = group.Create(id, props, func(g string) string { return s.dbPath(id, g) })
+	if err != nil {
+		return nil, err
+	}
+	// The new group is hosted here: it takes the lock of its new
+	// directory, which nobody else can know yet.
+	name := e.GroupPeerName()
+	return s.open(id, name, func() (*group.Engine, error) { return e, nil })
+}
+
+// OpenGroup opens a group the identity (the default one if empty) created
+// or joined before. It is offline unless another handle, here or in
+// another process, connected it.
+func (s *Service) OpenGroup(identityName, groupName string) (*Group, error) {
+	if _, _, err := peername.Parse(groupName); err != nil {
+		return nil, fmt.Errorf("open group: %w", err)
+	}
+	id, err := s.identity(identityName)
+	if err != nil {
+		return nil, fmt.Errorf("open group: %w", err)
+	}
+	path := s.dbPath(id, groupName)
+	if _, err := os.Stat(path); err != nil {
+		return nil, fmt.Errorf("open group %s for %s: %w", groupName, id.PeerName, peererr.ErrNotFound)
+	}
+	return s.open(id, groupName, func() (*group.Engine, error) {
+		e, err := group.Open(id, path)
+		if err == nil && e.GroupPeerName() != groupName {
+			e.Close()
+			return nil, fmt.Errorf("open group %s: database holds %s: %w", groupName, e.GroupPeerName(), peererr.ErrInvalidDatabase)
+		}
+		return e, err
+	})
+}
+
+// JoinGroup prepares the identity (the default one if empty) to join the
+// group of an invitation issued to it. If it is already a member, the
+// group is opened instead and alreadyMember is true.
+func (s *Service) JoinGroup(identityName, invitationXML string) (g *Group, alreadyMember bool, err error) {
+	id, err := s.identity(identityName)
+	if err != nil {
+		return nil, false, fmt.Errorf("join group: %w", err)
+	}
+	inv, err := invitation.Parse(invitationXML)
+	if err != nil {
+		return nil, false, fmt.Errorf("join group: %w", err)
+	}
+	if err := inv.VerifyFor(id.PeerName, filetime.Now()); err != nil {
+		return nil, false, fmt.Errorf("join group: %w", err)
+	}
+	if _, err := os.Stat(s.dbPath(id, inv.GroupPeerName)); err == nil {
+		g, err := s.OpenGroup(id.PeerName, inv.GroupPeerName)
+		return g, err == nil, err
+	}
+	g, err = s.open(id, inv.GroupPeerName, func() (*group.Engine, error) {
+		return group.Join(id, inv, invitationXML, func(g string) string { return s.dbPath(id, g) })
+	})
+	return g, false, err
+}
+
+// DeleteGroup removes the identity's local data of a group. As the
+// PeerGroupDelete page says, this process's handles on it become invalid;
+// while another process uses it, it fails with PEER_E_GROUP_IN_USE.
+func (s *Service) DeleteGroup(identityName, groupName string) error {
+	if _, _, err := peername.Parse(groupName); err != nil {
+		return fmt.Errorf("delete group: %w", err)
+	}
+	id, err := s.identity(identityName)
+	if err != nil {
+		return fmt.Errorf("delete group: %w", err)
+	}
+	key := groupKey(id.PeerName, groupName)
+	s.mu.Lock()
+	sh := s.groups[key]
+	delete(s.groups, key)
+	s.mu.Unlock()
+	if sh != nil {
+		sh.shutdown()
+	}
+	dir := filepath.Dir(s.dbPath(id, groupName))
+	if _, err := os.Stat(filepath.Join(dir, "group.db")); err != nil {
+		return fmt.Errorf("delete group %s: %w", groupName, peererr.ErrNotFound)
+	}
+	lock, err := s.newShared(id, groupName).tryLock()
+	if errors.Is(err, filelock.ErrLocked) {
+		return fmt.Errorf("delete group %s: another process has it open: %w", groupName, peererr.ErrGroupInUse)
+	}
+	if err != nil {
+		return fmt.Errorf("delete group %s: %w", groupName, err)
+	}
+	defer lock.Close()
+	// Remove everything but the lock first, so no process can open a
+	// half-deleted group meanwhile.
+	entries, _ := os.ReadDir(dir)
+	for _, ent := range entries {
+		if ent.Name() != "host.lock" {
+			if err := os.RemoveAll(filepath.Join(dir, ent.Name())); err != nil {
+				return fmt.Errorf("delete group %s: %w", groupName, err)
+			}
+		}
+	}
+	return os.RemoveAll(dir)
+}
+
+// ExportConfig writes the configuration of g's member (its identity,
+// sealed with password, and its credentials in the group) for
+// PeerGroupImportConfig on another machine.
+func (s *Service) ExportConfig(g *Group, password string) (string, error) {
+	sess, err := g.sh.session()
+	if err != nil {
+		return "", err
+	}
+	cfg, err := sess.Config()
+	if err != nil {
+		return "", err
+	}
+	id := g.Identity()
+	sealed, err := s.ids.Export(id.PeerName, password)
+	if err != nil {
+		return "", fmt.Errorf("export configuration: %w", err)
+	}
+	return groupconfig.Encode(sealed, cfg, id.Key)
+}
+
+// ImportConfig installs an exported configuration: the identity (if this
+// machine lacks it) and the group. An existing group is replaced only
+// with overwrite, else PEER_E_ALREADY_EXISTS.
+func (s *Service) ImportConfig(doc, password string, overwrite bool) (identityName, groupName string, err error) {
+	d, err := groupconfig.Parse(doc)
+	if err != nil {
+		return "", "", err
+	}
+	id, err := s.ids.Unseal(d.IdentityExport, password)
+	if err == nil {
+		if err = s.ids.Add(id); errors.Is(err, peererr.ErrAlreadyExists) {
+			err = nil // this machine has the identity already
+		}
+	}
+	if err != nil {
+		return "", "", fmt.Errorf("import configuration: %w", err)
+	}
+	cfg, err := d.Config(id.PublicKey())
+	if err != nil {
+		return "", "", err
+	}
+	if _, _, err := peername.Parse(cfg.GroupPeerName); err != nil {
+		return "", "", fmt.Errorf("import configuration: %w", err)
+	}
+	if sh := s.lookup(groupKey(id.PeerName, cfg.GroupPeerName)); sh != nil {
+		return "", "", fmt.Errorf("import configuration: group %s is open: %w", cfg.GroupPeerName, peererr.ErrGroupInUse)
+	}
+	sh := s.newShared(id, cfg.GroupPeerName)
+	lock, err := sh.tryLock()
+	if errors.Is(err, filelock.ErrLocked) {
+		return "", "", fmt.Errorf("import configuration: group %s is open: %w", cfg.GroupPeerName, peererr.ErrGroupInUse)
+	}
+	if err != nil {
+		return "", "", fmt.Errorf("import configuration: %w", err)
+	}
+	defer lock.Close()
+	path := s.dbPath(id, cfg.GroupPeerName)
+	if _, err := os.Stat(path); err == nil {
+		if !overwrite {
+			return "", "", fmt.Errorf("import configuration: group %s exists: %w", cfg.GroupPeerName, peererr.ErrAlreadyExists)
+		}
+		for _, suffix := range []string{"", "-wal", "-shm"} {
+			if err := os.Remove(path + suffix); err != nil && !os.IsNotExist(err) {
+				return "", "", fmt.Errorf("import configuration: %w", err)
+			}
+		}
+	}
+	e, err := group.ImportConfig(id, cfg, path)
+	if err != nil {
+		os.Remove(path)
+		return "", "", err
+	}
+	e.Close()
+	return id.PeerName, cfg.GroupPeerName, nil
+}

@@ -1,0 +1,389 @@
+package session
+
+import (
+	"context"
+	"fmt"
+	"net/netip"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/google/uuid"
+
+	"p2p/core/event"
+	"p2p/core/filetime"
+	"p2p/core/group"
+	"p2p/core/groupconfig"
+	"p2p/core/mesh"
+	"p2p/core/peererr"
+	"p2p/core/record"
+)
+
+// Remote is a group hosted by another process of the same user, used
+// through its local socket.
+type Remote struct {
+	calls  *codec
+	events *codec
+	bus    event.Bus // fans the host's events out to this process's registrations
+	status atomic.Uint32
+
+	mu      sync.Mutex
+	pending map[uint64]chan *msg
+	nextID  uint64
+	lost    chan struct{} // closed when the host connection ends
+	closing bool
+	ctx     context.Context
+	cancel  context.CancelFunc
+}
+
+var _ Session = (*Remote)(nil)
+
+// ErrHostLost is returned by calls in flight when the host process goes
+// away; the group is taken over and later calls work again.
+var ErrHostLost = fmt.Errorf("the process hosting the group went away: %w", peererr.ErrServiceNotAvailable)
+
+// Dial attaches to the host listening at path for identity's group.
+func Dial(path, identity, groupName string) (*Remote, error) {
+	cc, err := dialLocal(path)
+	if err != nil {
+		return nil, err
+	}
+	calls := newCodec(cc)
+	if err := calls.send(&msg{Op: opHello, S1: identity, S2: groupName, U1: protoVersion}); err != nil {
+		cc.Close()
+		return nil, err
+	}
+	cc.SetReadDeadline(time.Now().Add(5 * time.Second))
+	hello, err := calls.recv()
+	cc.SetReadDeadline(time.Time{})
+	if err == nil {
+		err = errOf(hello)
+	}
+	if err != nil {
+		cc.Close()
+		return nil, fmt.Errorf("attach to %s: %w", path, err)
+	}
+	ec, err := dialLocal(path)
+	if err != nil {
+		cc.Close()
+		return nil, err
+	}
+	events := newCodec(ec)
+	if err := events.send(&msg{Op: opEvents, N1: hello.N1}); err != nil {
+		cc.Close()
+		ec.Close()
+		return nil, err
+	}
+	r := &Remote{calls: calls, events: events, pending: make(map[uint64]chan *msg), lost: make(chan struct{})}
+	r.ctx, r.cancel = context.WithCancel(context.Background())
+	r.status.Store(hello.U1)
+	go r.readCalls()
+	go r.readEvents()
+	return r, nil
+}
+
+// Lost is closed when the connection to the host ends.
+func (r *Remote) Lost() <-chan struct{} { return r.lost }
+
+// LastStatus is the host's group status as last seen, kept up to date by
+// STATUS_CHANGED events.
+func (r *Remote) LastStatus() uint32 { return r.status.Load() }
+
+func (r *Remote) readCalls() {
+	for {
+		m, err := r.calls.recv()
+		if err != nil {
+			break
+		}
+		r.mu.Lock()
+		ch := r.pending[m.ID]
+		delete(r.pending, m.ID)
+		r.mu.Unlock()
+		if ch != nil {
+			ch <- m
+		}
+	}
+	r.mu.Lock()
+	for id, ch := range r.pending {
+		close(ch)
+		delete(r.pending, id)
+	}
+	r.mu.Unlock()
+	r.cancel()
+	r.events.conn.Close()
+	close(r.lost)
+}
+
+// readEvents delivers the host's events to this process's registrations;
+// a full data queue here stops the reading, which slows the host's
+// forwarding of data to this process only.
+func (r *Remote) readEvents() {
+	for {
+		m, err := r.events.recv()
+		if err != nil {
+			r.calls.conn.Close()
+			return
+		}
+		if m.Op != opEvent || m.Event == nil {
+			continue
+		}
+		e := *m.Event
+		if e.Type == event.StatusChanged {
+			r.status.Store(e.Status)
+		}
+		if e.Type == event.IncomingData {
+			if r.bus.PublishData(r.ctx, e) != nil {
+				return
+			}
+			continue
+		}
+		r.bus.Publish(e)
+	}
+}
+
+// call sends a request and waits for its response.
+func (r *Remote) call(m *msg) (*msg, error) {
+	ch := make(chan *msg, 1)
+	r.mu.Lock()
+	select {
+	case <-r.lost:
+		r.mu.Unlock()
+		return nil, ErrHostLost
+	default:
+	}
+	r.nextID++
+	m.ID = r.nextID
+	r.pending[m.ID] = ch
+	r.mu.Unlock()
+	if err := r.calls.send(m); err != nil {
+		r.mu.Lock()
+		delete(r.pending, m.ID)
+		r.mu.Unlock()
+		return nil, ErrHostLost
+	}
+	resp, ok := <-ch
+	if !ok {
+		return nil, ErrHostLost
+	}
+	return resp, errOf(resp)
+}
+
+// Status returns the host's group status.
+func (r *Remote) Status() uint32 {
+	if m, err := r.call(&msg{Op: "status"}); err == nil {
+		r.status.Store(m.U1)
+		return m.U1
+	}
+	return r.status.Load()
+}
+
+// Ready reports whether the member may publish.
+func (r *Remote) Ready() bool {
+	m, err := r.call(&msg{Op: "ready"})
+	return err == nil && m.Bool
+}
+
+// Properties returns the group properties.
+func (r *Remote) Properties() (group.Properties, error) {
+	m, err := r.call(&msg{Op: "props"})
+	if err != nil || m.Props == nil {
+		return group.Properties{}, err
+	}
+	return *m.Props, nil
+}
+
+// SetProperties changes the group properties.
+func (r *Remote) SetProperties(p group.Properties) error {
+	_, err := r.call(&msg{Op: "setprops", Props: &p})
+	return err
+}
+
+// AddRecord publishes a record.
+func (r *Remote) AddRecord(n group.NewRecord) (uuid.UUID, error) {
+	m, err := r.call(&msg{Op: "add", New: &n})
+	if err != nil {
+		return uuid.Nil, err
+	}
+	return m.UUID, nil
+}
+
+// AddRecords publishes records in one transaction.
+func (r *Remote) AddRecords(ns []group.NewRecord) ([]uuid.UUID, error) {
+	m, err := r.call(&msg{Op: "addmany", News: ns})
+	if err != nil {
+		return nil, err
+	}
+	return m.IDs, nil
+}
+
+// UpdateRecord changes a record.
+func (r *Remote) UpdateRecord(n group.NewRecord) error {
+	_, err := r.call(&msg{Op: "update", New: &n})
+	return err
+}
+
+// DeleteRecord deletes a record.
+func (r *Remote) DeleteRecord(id uuid.UUID) error {
+	_, err := r.call(&msg{Op: "delete", UUID: id})
+	return err
+}
+
+// GetRecord reads a record.
+func (r *Remote) GetRecord(id uuid.UUID) (*record.Record, error) {
+	m, err := r.call(&msg{Op: "get", UUID: id})
+	if err != nil {
+		return nil, err
+	}
+	return m.Rec, nil
+}
+
+// RecordIDs lists live records.
+func (r *Remote) RecordIDs(typ *uuid.UUID) ([]uuid.UUID, error) {
+	m, err := r.call(&msg{Op: "ids", Type: typ})
+	if err != nil {
+		return nil, err
+	}
+	return m.IDs, nil
+}
+
+// SearchRecords lists records matching criteria.
+func (r *Remote) SearchRecords(criteria string) ([]uuid.UUID, error) {
+	m, err := r.call(&msg{Op: "search", S1: criteria})
+	if err != nil {
+		return nil, err
+	}
+	return m.IDs, nil
+}
+
+// ExportDatabase writes the database to a file (by the host process).
+func (r *Remote) ExportDatabase(path string) error {
+	_, err := r.call(&msg{Op: "exportdb", S1: path})
+	return err
+}
+
+// ImportDatabase merges a database file.
+func (r *Remote) ImportDatabase(path string) error {
+	_, err := r.call(&msg{Op: "importdb", S1: path})
+	return err
+}
+
+// CreateInvitation issues an invitation.
+func (r *Remote) CreateInvitation(identityXML string, expires filetime.FILETIME, roles []uuid.UUID) (string, error) {
+	m, err := r.call(&msg{Op: "invite", S1: identityXML, FT: uint64(expires), Roles: roles})
+	if err != nil {
+		return "", err
+	}
+	return m.S1, nil
+}
+
+// IssueCredentials issues a credential.
+func (r *Remote) IssueCredentials(subject string, info *group.CredentialInfo, flags uint32) (string, error) {
+	m, err := r.call(&msg{Op: "issue", S1: subject, Cred: info, U1: flags})
+	if err != nil {
+		return "", err
+	}
+	return m.S1, nil
+}
+
+// Members lists members.
+func (r *Remote) Members(flags uint32, peerName string) ([]group.Member, error) {
+	m, err := r.call(&msg{Op: "members", U1: flags, S1: peerName})
+	if err != nil {
+		return nil, err
+	}
+	return m.Members, nil
+}
+
+// Config returns this member's configuration.
+func (r *Remote) Config() (*groupconfig.Config, error) {
+	m, err := r.call(&msg{Op: "config"})
+	if err != nil {
+		return nil, err
+	}
+	return m.Config, nil
+}
+
+// PeerTimeToUniversal converts group time to UTC.
+func (r *Remote) PeerTimeToUniversal(t filetime.FILETIME) (filetime.FILETIME, error) {
+	m, err := r.call(&msg{Op: "p2u", FT: uint64(t)})
+	if err != nil {
+		return 0, err
+	}
+	return filetime.FILETIME(m.FT), nil
+}
+
+// UniversalToPeerTime converts UTC to group time.
+func (r *Remote) UniversalToPeerTime(t filetime.FILETIME) (filetime.FILETIME, error) {
+	m, err := r.call(&msg{Op: "u2p", FT: uint64(t)})
+	if err != nil {
+		return 0, err
+	}
+	return filetime.FILETIME(m.FT), nil
+}
+
+// Connect takes the group online in the host process.
+func (r *Remote) Connect(addrs []netip.AddrPort) (bool, error) {
+	m, err := r.call(&msg{Op: "connect", Addrs: addrs})
+	if err != nil {
+		return false, err
+	}
+	return m.Bool, nil
+}
+
+// Connections lists the host's connections.
+func (r *Remote) Connections(flags uint32) ([]mesh.Connection, error) {
+	m, err := r.call(&msg{Op: "conns", U1: flags})
+	if err != nil {
+		return nil, err
+	}
+	return m.Conns, nil
+}
+
+// OpenDirectConnection starts a direct connection from the host.
+func (r *Remote) OpenDirectConnection(peerName string, addr netip.AddrPort) (uint64, error) {
+	m := &msg{Op: "dopen", S1: peerName}
+	if addr.IsValid() {
+		m.S2 = addr.String()
+	}
+	resp, err := r.call(m)
+	if err != nil {
+		return 0, err
+	}
+	return resp.N1, nil
+}
+
+// SendData sends one message through the host.
+func (r *Remote) SendData(id uint64, typ uuid.UUID, data []byte) error {
+	_, err := r.call(&msg{Op: "send", N1: id, UUID: typ, Data: data})
+	return err
+}
+
+// CloseDirectConnection closes a direct connection.
+func (r *Remote) CloseDirectConnection(id uint64) error {
+	_, err := r.call(&msg{Op: "dclose", N1: id})
+	return err
+}
+
+// Subscribe registers for events relayed by the host.
+func (r *Remote) Subscribe(filters []event.Filter, sig event.Signaler) *event.Subscription {
+	return r.bus.Subscribe(filters, sig)
+}
+
+// Close detaches from the host.
+func (r *Remote) Close() error {
+	r.mu.Lock()
+	r.closing = true
+	r.mu.Unlock()
+	r.calls.conn.Close()
+	r.events.conn.Close()
+	<-r.lost
+	return nil
+}
+
+// Closing reports whether Close was called (as opposed to the host going
+// away).
+func (r *Remote) Closing() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.closing
+}

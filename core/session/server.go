@@ -1,0 +1,317 @@
+package session
+
+import (
+	"crypto/rand"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/netip"
+	"os"
+	"sync"
+
+	"p2p/core/event"
+	"p2p/core/filetime"
+	"p2p/core/group"
+	"p2p/core/peererr"
+)
+
+// Server serves a Local session to the processes attached to it over a
+// local socket that only the same user can open.
+type Server struct {
+	local    *Local
+	identity string
+	ln       net.Listener
+	path     string
+	log      *slog.Logger
+	// detached is called, outside any lock, each time a client leaves.
+	detached func()
+
+	mu      sync.Mutex
+	clients map[uint64]*serverClient
+	closed  bool
+	wg      sync.WaitGroup
+}
+
+type serverClient struct {
+	mu     sync.Mutex // guards events and sub
+	calls  *codec
+	events *codec
+	sub    *event.Subscription
+	wake   chan struct{}
+	done   chan struct{}
+	once   sync.Once
+}
+
+// Listen serves local on a new socket at path (replacing a stale one: the
+// caller holds the group's host lock, so no live host owns it).
+func Listen(path string, local *Local, identity string, detached func()) (*Server, error) {
+	os.Remove(path)
+	ln, err := listenLocal(path)
+	if err != nil {
+		return nil, fmt.Errorf("host group on %s: %w", path, err)
+	}
+	s := &Server{local: local, identity: identity, ln: ln, path: path, detached: detached,
+		log: slog.Default().With("group", local.E.GroupPeerName()), clients: make(map[uint64]*serverClient)}
+	s.wg.Add(1)
+	go s.acceptLoop()
+	return s, nil
+}
+
+// Clients reports how many processes are attached.
+func (s *Server) Clients() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.clients)
+}
+
+// Path is the socket's path.
+func (s *Server) Path() string { return s.path }
+
+// Close stops serving and disconnects every attached process (which then
+// take the group over).
+func (s *Server) Close() error {
+	s.mu.Lock()
+	s.closed = true
+	clients := s.clients
+	s.clients = map[uint64]*serverClient{}
+	s.mu.Unlock()
+	err := s.ln.Close()
+	for _, c := range clients {
+		c.close()
+	}
+	s.wg.Wait()
+	os.Remove(s.path)
+	return err
+}
+
+func (s *Server) acceptLoop() {
+	defer s.wg.Done()
+	for {
+		conn, err := s.ln.Accept()
+		if err != nil {
+			return
+		}
+		if err := checkPeer(conn); err != nil {
+			s.log.Warn("refused local connection", "err", err)
+			conn.Close()
+			continue
+		}
+		s.wg.Add(1)
+		go func() {
+			defer s.wg.Done()
+			s.serveConn(conn)
+		}()
+	}
+}
+
+// serveConn reads the first message, which says whether this is a calls
+// or an events connection, then serves it.
+func (s *Server) serveConn(conn net.Conn) {
+	c := newCodec(conn)
+	first, err := c.recv()
+	if err != nil {
+		conn.Close()
+		return
+	}
+	switch first.Op {
+	case opHello:
+		s.serveCalls(c, first)
+	case opEvents:
+		s.serveEvents(c, first)
+	default:
+		conn.Close()
+	}
+}
+
+func (s *Server) serveCalls(c *codec, hello *msg) {
+	if hello.U1 != protoVersion || hello.S1 != s.identity || hello.S2 != s.local.E.GroupPeerName() {
+		c.send(respond(&msg{ID: hello.ID}, fmt.Errorf("wrong group or identity: %w", peererr.ErrAccessDenied)))
+		c.conn.Close()
+		return
+	}
+	var tb [8]byte
+	rand.Read(tb[:])
+	token := binary.BigEndian.Uint64(tb[:])
+	sc := &serverClient{calls: c, wake: make(chan struct{}, 1), done: make(chan struct{})}
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		c.conn.Close()
+		return
+	}
+	s.clients[token] = sc
+	s.mu.Unlock()
+	c.send(&msg{ID: hello.ID, N1: token, U1: s.local.Status()})
+	var wg sync.WaitGroup
+	for {
+		m, err := c.recv()
+		if err != nil {
+			break
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c.send(s.dispatch(m))
+		}()
+	}
+	wg.Wait()
+	s.mu.Lock()
+	_, mine := s.clients[token]
+	delete(s.clients, token)
+	s.mu.Unlock()
+	sc.close()
+	if mine && s.detached != nil {
+		s.detached()
+	}
+}
+
+// serveEvents forwards every event of the group to the client; the
+// client fans them out to its applications' registrations.
+func (s *Server) serveEvents(c *codec, first *msg) {
+	s.mu.Lock()
+	sc := s.clients[first.N1]
+	s.mu.Unlock()
+	if sc == nil {
+		c.conn.Close()
+		return
+	}
+	sc.mu.Lock()
+	if sc.events != nil {
+		sc.mu.Unlock()
+		c.conn.Close()
+		return
+	}
+	sc.events = c
+	sc.sub = s.local.Subscribe(allEvents, chanSignaler(sc.wake))
+	sc.mu.Unlock()
+	select {
+	case <-sc.done: // the client left meanwhile
+		sc.close()
+		return
+	default:
+	}
+	for {
+		for {
+			e, ok := sc.sub.Next()
+			if !ok {
+				break
+			}
+			if err := c.send(&msg{Op: opEvent, Event: &e}); err != nil {
+				c.conn.Close()
+				return
+			}
+		}
+		select {
+		case <-sc.wake:
+		case <-sc.done:
+			return
+		}
+	}
+}
+
+// allEvents registers for every event type.
+var allEvents = []event.Filter{
+	{Type: event.StatusChanged}, {Type: event.PropertyChanged}, {Type: event.RecordChanged},
+	{Type: event.DirectConnection}, {Type: event.NeighborConnection}, {Type: event.IncomingData},
+	{Type: event.MemberChanged}, {Type: event.ConnectionFailed}, {Type: event.AuthenticationFailed},
+}
+
+// chanSignaler wakes a goroutine through a channel.
+type chanSignaler chan struct{}
+
+func (c chanSignaler) Signal() error {
+	select {
+	case c <- struct{}{}:
+	default:
+	}
+	return nil
+}
+
+func (sc *serverClient) close() {
+	sc.once.Do(func() {
+		close(sc.done)
+		sc.calls.conn.Close()
+	})
+	sc.mu.Lock()
+	defer sc.mu.Unlock()
+	if sc.events != nil {
+		sc.events.conn.Close()
+	}
+	if sc.sub != nil {
+		sc.sub.Close()
+	}
+}
+
+// dispatch runs one call against the local session.
+func (s *Server) dispatch(m *msg) *msg {
+	l := s.local
+	r := &msg{ID: m.ID}
+	var err error
+	switch m.Op {
+	case "status":
+		r.U1 = l.Status()
+	case "ready":
+		r.Bool = l.Ready()
+	case "props":
+		var p group.Properties
+		p, err = l.Properties()
+		r.Props = &p
+	case "setprops":
+		err = l.SetProperties(*m.Props)
+	case "add":
+		r.UUID, err = l.AddRecord(*m.New)
+	case "addmany":
+		r.IDs, err = l.AddRecords(m.News)
+	case "update":
+		err = l.UpdateRecord(*m.New)
+	case "delete":
+		err = l.DeleteRecord(m.UUID)
+	case "get":
+		r.Rec, err = l.GetRecord(m.UUID)
+	case "ids":
+		r.IDs, err = l.RecordIDs(m.Type)
+	case "search":
+		r.IDs, err = l.SearchRecords(m.S1)
+	case "exportdb":
+		err = l.ExportDatabase(m.S1)
+	case "importdb":
+		err = l.ImportDatabase(m.S1)
+	case "invite":
+		r.S1, err = l.CreateInvitation(m.S1, filetime.FILETIME(m.FT), m.Roles)
+	case "issue":
+		r.S1, err = l.IssueCredentials(m.S1, m.Cred, m.U1)
+	case "members":
+		r.Members, err = l.Members(m.U1, m.S1)
+	case "config":
+		r.Config, err = l.Config()
+	case "p2u":
+		var t filetime.FILETIME
+		t, err = l.PeerTimeToUniversal(filetime.FILETIME(m.FT))
+		r.FT = uint64(t)
+	case "u2p":
+		var t filetime.FILETIME
+		t, err = l.UniversalToPeerTime(filetime.FILETIME(m.FT))
+		r.FT = uint64(t)
+	case "connect":
+		r.Bool, err = l.Connect(m.Addrs)
+	case "conns":
+		r.Conns, err = l.Connections(m.U1)
+	case "dopen":
+		var addr netip.AddrPort
+		if m.S2 != "" {
+			addr, err = netip.ParseAddrPort(m.S2)
+		}
+		if err == nil {
+			r.N1, err = l.OpenDirectConnection(m.S1, addr)
+		}
+	case "send":
+		err = l.SendData(m.N1, m.UUID, m.Data)
+	case "dclose":
+		err = l.CloseDirectConnection(m.N1)
+	default:
+		err = errors.New("unknown operation " + m.Op)
+	}
+	return respond(r, err)
+}
