@@ -163,6 +163,12 @@ func PeerGroupCreate(pProperties C.PPEER_GROUP_PROPERTIES, phGroup *C.HGROUP) C.
 			return err
 		}
 		g, err := svc.CreateGroup(props)
+		if errors.Is(err, peererr.ErrClassifierTooLong) {
+			// The PeerGroupCreate page documents PEER_E_INVALID_CLASSIFIER
+			// for the classifier in pProperties ("PeerGroupCreate function
+			// (p2p.h)"); PEER_E_CLASSIFIER_TOO_LONG is not among its codes.
+			err = fmt.Errorf("%w: %w", peererr.ErrInvalidClassifier, err)
+		}
 		if err != nil {
 			return err
 		}
