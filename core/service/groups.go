@@ -205,6 +205,12 @@ func (s *Service) ImportConfig(doc, password string, overwrite bool) (identityNa
 	if _, _, err := peername.Parse(cfg.GroupPeerName); err != nil {
 		return "", "", fmt.Errorf("import configuration: %w", err)
 	}
+	// "PEER_E_ALREADY_EXISTS: A peer group configuration already exists,
+	// and fOverwrite is set to false" (PeerGroupImportConfig function,
+	// p2p.h), whether or not the group is open; only an overwrite cares.
+	if _, err := os.Stat(s.dbPath(id, cfg.GroupPeerName)); err == nil && !overwrite {
+		return "", "", fmt.Errorf("import configuration: group %s exists: %w", cfg.GroupPeerName, peererr.ErrAlreadyExists)
+	}
 	if sh := s.lookup(groupKey(id.PeerName, cfg.GroupPeerName)); sh != nil {
 		return "", "", fmt.Errorf("import configuration: group %s is open: %w", cfg.GroupPeerName, peererr.ErrGroupInUse)
 	}
