@@ -32,7 +32,7 @@ windows: $(DLL)
 $(DLL): $(GOSRC)
 	@mkdir -p $(BUILD)/windows
 	GOOS=windows GOARCH=amd64 CC=$(MINGW) $(GO) build -buildmode=c-shared -trimpath \
-		-ldflags='-s -w -extldflags=-Wl,--out-implib,$(BUILD)/windows/libp2p.dll.a' -o $(DLL) .
+		-ldflags='-s -w -extldflags=-Wl,--out-implib,$(CURDIR)/$(BUILD)/windows/libp2p.dll.a' -o $(DLL) .
 	@rm -f $(BUILD)/windows/p2p.h
 	cp p2p.h $(BUILD)/windows/p2p.h
 

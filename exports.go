@@ -247,9 +247,38 @@ func PeerGroupJoin(pwzIdentity C.PCWSTR, pwzInvitation C.PCWSTR, pwzCloud C.PCWS
 
 //export PeerGroupPasswordJoin
 func PeerGroupPasswordJoin(pwzIdentity C.PCWSTR, pwzInvitation C.PCWSTR, pwzPassword C.PCWSTR, pwzCloud C.PCWSTR, phGroup *C.HGROUP) C.HRESULT {
-	return hr(call(func(*service.Service) error {
-		return fmt.Errorf("password groups: %w", peererr.ErrNotImpl)
-	}))
+	var already bool
+	code := call(func(svc *service.Service) error {
+		if phGroup == nil {
+			return errNull("phGroup")
+		}
+		setHandle(unsafe.Pointer(phGroup), 0)
+		id, err := optString(u16(pwzIdentity), maxName)
+		if err != nil {
+			return err
+		}
+		inv, err := goString(u16(pwzInvitation), maxDoc)
+		if err != nil {
+			return err
+		}
+		password, err := goString(u16(pwzPassword), maxName)
+		if err != nil {
+			return err
+		}
+		if _, err := optString(u16(pwzCloud), maxName); err != nil {
+			return err
+		}
+		g, isMember, err := svc.PasswordJoinGroup(id, inv, password)
+		if err != nil {
+			return err
+		}
+		already = isMember
+		return returnGroup(phGroup, g)
+	})
+	if code == peererr.SOK && already {
+		code = peererr.SAlreadyAMember.HR
+	}
+	return hr(code)
 }
 
 //export PeerGroupConnect
@@ -454,20 +483,33 @@ func PeerGroupCreateInvitation(hGroup C.HGROUP, pwzIdentityInfo C.PCWSTR, pftExp
 //export PeerGroupCreatePasswordInvitation
 func PeerGroupCreatePasswordInvitation(hGroup C.HGROUP, ppwzInvitation *C.PWSTR) C.HRESULT {
 	return hr(call(func(*service.Service) error {
-		if _, err := groupOf(hGroup); err != nil {
+		if ppwzInvitation == nil {
+			return errNull("ppwzInvitation")
+		}
+		*ppwzInvitation = nil
+		g, err := groupOf(hGroup)
+		if err != nil {
 			return err
 		}
-		return fmt.Errorf("password groups: %w", peererr.ErrNotImpl)
+		xml, err := g.CreatePasswordInvitation()
+		if err != nil {
+			return err
+		}
+		return returnString(ppwzInvitation, xml)
 	}))
 }
 
 //export PeerGroupResumePasswordAuthentication
 func PeerGroupResumePasswordAuthentication(hGroup C.HGROUP, hPeerEventHandle C.HPEEREVENT) C.HRESULT {
 	return hr(call(func(*service.Service) error {
-		if _, err := groupOf(hGroup); err != nil {
+		g, err := groupOf(hGroup)
+		if err != nil {
 			return err
 		}
-		return fmt.Errorf("password groups: %w", peererr.ErrNotImpl)
+		if _, err := eventOf(hPeerEventHandle, false); err != nil {
+			return err
+		}
+		return g.ResumePasswordAuthentication()
 	}))
 }
 

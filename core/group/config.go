@@ -19,6 +19,9 @@ func (e *Engine) Config() (*groupconfig.Config, error) {
 	if e.Closed() {
 		return nil, fmt.Errorf("group %s is closed: %w", e.groupName, peererr.ErrInvalidGroup)
 	}
+	if len(e.Chain()) == 0 {
+		return nil, fmt.Errorf("group %s: no credential yet: %w", e.groupName, peererr.ErrGroupNotReady)
+	}
 	chain, err := e.Chain().MarshalBinary()
 	if err != nil {
 		return nil, err

@@ -20,6 +20,7 @@ import (
 	"p2p/core/filetime"
 	"p2p/core/identity"
 	"p2p/core/invitation"
+	"p2p/core/password"
 	"p2p/core/peererr"
 	"p2p/core/peername"
 	"p2p/core/record"
@@ -62,6 +63,7 @@ type Engine struct {
 	props    *Properties
 	ready    bool // synchronised at least once (always for the creator)
 	status   uint32
+	password string                   // a password joiner's password, until it has a credential
 	members  map[string]*member       // verified member records by peer name
 	presence map[string]*presenceData // live presence records by peer name
 	net      Network
@@ -83,7 +85,7 @@ func Create(id *identity.Identity, props Properties, dbPath func(group string) s
 	if err := props.validate(); err != nil {
 		return nil, err
 	}
-	if err := props.checkSupported(); err != nil {
+	if err := props.setPassword(nil); err != nil {
 		return nil, err
 	}
 	groupPub, groupKey, err := ed25519.GenerateKey(rand.Reader)
@@ -147,9 +149,11 @@ func Open(id *identity.Identity, path string) (*Engine, error) {
 	if string(owner) != id.PeerName || len(key) != ed25519.PublicKeySize {
 		return nil, fmt.Errorf("open group database %s: not this identity's: %w", path, peererr.ErrInvalidDatabase)
 	}
-	chain, err := credential.ParseChain(chainBytes)
-	if err != nil {
-		return nil, fmt.Errorf("open group database %s: own credential: %v: %w", path, err, peererr.ErrInvalidDatabase)
+	var chain credential.Chain
+	if len(chainBytes) > 0 { // empty: a password joiner that never connected
+		if chain, err = credential.ParseChain(chainBytes); err != nil {
+			return nil, fmt.Errorf("open group database %s: own credential: %v: %w", path, err, peererr.ErrInvalidDatabase)
+		}
 	}
 	e, err := newEngine(id, string(group), ed25519.PublicKey(key), chain, path)
 	if err != nil {
@@ -186,6 +190,40 @@ func Join(id *identity.Identity, inv *invitation.Invitation, invitationXML strin
 		return nil, fmt.Errorf("join %s: %w", inv.GroupPeerName, err)
 	}
 	if err := e.publishSelf(); err != nil {
+		e.Close()
+		return nil, fmt.Errorf("join %s: %w", inv.GroupPeerName, err)
+	}
+	if err := e.loadState(); err != nil {
+		e.Close()
+		return nil, err
+	}
+	e.start()
+	return e, nil
+}
+
+// PasswordJoin prepares id to join a password group with the password
+// invitation inv: the group is stored without a credential, which the
+// first connection obtains by proving the password to a member. The
+// password stays in memory; it is never written anywhere.
+func PasswordJoin(id *identity.Identity, inv *invitation.Invitation, invitationXML, pw string, dbPath func(group string) string) (*Engine, error) {
+	if inv.AuthScheme&AuthPassword == 0 {
+		return nil, fmt.Errorf("join %s: not a password invitation: %w", inv.GroupPeerName, peererr.ErrInvalidArg)
+	}
+	if n := peername.UTF16Len(pw); n == 0 || n > password.MaxLength {
+		return nil, fmt.Errorf("join %s: password of %d characters: %w", inv.GroupPeerName, n, peererr.ErrInvalidArg)
+	}
+	e, err := newEngine(id, inv.GroupPeerName, inv.GroupKey, nil, dbPath(inv.GroupPeerName))
+	if err != nil {
+		return nil, err
+	}
+	e.password = pw
+	props := Properties{GroupPeerName: inv.GroupPeerName, FriendlyName: inv.GroupFriendlyName, Cloud: inv.Cloud,
+		AuthSchemes: AuthPassword, PasswordRole: inv.Roles[0]}.withDefaults()
+	if err := e.db.SetMeta(map[string][]byte{
+		metaIdentity: []byte(id.PeerName), metaGroupName: []byte(inv.GroupPeerName),
+		metaGroupKey: inv.GroupKey, metaChain: {}, metaReady: {0},
+		metaInvitation: []byte(invitationXML), metaProps: props.marshal(),
+	}); err != nil {
 		e.Close()
 		return nil, fmt.Errorf("join %s: %w", inv.GroupPeerName, err)
 	}
@@ -406,7 +444,7 @@ func (e *Engine) SetProperties(p Properties) error {
 	if err := p.validate(); err != nil {
 		return err
 	}
-	if err := p.checkSupported(); err != nil {
+	if err := p.setPassword(cur.Verifier); err != nil {
 		return err
 	}
 	return e.writeSystem(PropertiesType, propertiesRecordID(e.groupName), p.marshal(), filetime.Forever)
@@ -421,6 +459,10 @@ func (e *Engine) checkWritable() error {
 		return fmt.Errorf("group %s is closed: %w", e.groupName, peererr.ErrInvalidGroup)
 	case !e.ready:
 		return fmt.Errorf("group %s has not synchronised yet: %w", e.groupName, peererr.ErrGroupNotReady)
+	case e.chain.Leaf() == nil:
+		return fmt.Errorf("group %s: no credential yet: %w", e.groupName, peererr.ErrGroupNotReady)
+	case e.chain.Leaf().NotAfter <= filetime.Now():
+		return fmt.Errorf("the member's credential in %s has expired: %w", e.groupName, peererr.ErrInvalidCredential)
 	}
 	return nil
 }

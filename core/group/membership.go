@@ -65,6 +65,9 @@ func (e *Engine) IssueCredentials(subjectPeerName string, info *CredentialInfo, 
 	if flags&^IssueFlagStore != 0 {
 		return "", fmt.Errorf("issue credentials: flags %#x: %w", flags, peererr.ErrInvalidArg)
 	}
+	if !e.Chain().Leaf().HasRole(credential.RoleAdmin) {
+		return "", fmt.Errorf("issue credentials: administrators only: %w", peererr.ErrNotAuthorized)
+	}
 	if _, _, err := peername.Parse(subjectPeerName); err != nil {
 		return "", fmt.Errorf("issue credentials: %w", err)
 	}
@@ -173,26 +176,82 @@ func (e *Engine) addresses() []netip.AddrPort {
 }
 
 // adoptCredential takes a credential published for this member with
-// PEER_GROUP_STORE_CREDENTIALS, if it verifies, and republishes the
-// member record with it.
+// PEER_GROUP_STORE_CREDENTIALS, if it verifies.
 func (e *Engine) adoptCredential(data []byte) {
 	chain, err := credential.ParseChain(data)
-	if err != nil || chain.Leaf().Subject.PeerName != e.id.PeerName ||
-		!chain.Leaf().Subject.Key.Equal(e.id.PublicKey()) ||
-		chain.Verify(e.groupName, e.groupKey, filetime.Now()) != nil {
-		return
+	if err == nil {
+		err = e.AdoptChain(chain)
 	}
-	b, _ := chain.MarshalBinary()
+	if err != nil {
+		e.log.Warn("stored credential not adopted", "err", err)
+	}
+}
+
+// AdoptChain makes chain this member's credential, if it is this
+// identity's and verifies now, and republishes the member record with it:
+// a renewed credential, or the first one of a password joiner.
+func (e *Engine) AdoptChain(chain credential.Chain) error {
+	leaf := chain.Leaf()
+	if leaf == nil || leaf.Subject.PeerName != e.id.PeerName || !leaf.Subject.Key.Equal(e.id.PublicKey()) {
+		return fmt.Errorf("credential is not this member's: %w", peererr.ErrInvalidCredential)
+	}
+	if err := chain.Verify(e.groupName, e.groupKey, filetime.Now()); err != nil {
+		return err
+	}
+	b, err := chain.MarshalBinary()
+	if err != nil {
+		return err
+	}
 	e.mu.Lock()
 	e.chain = chain
 	e.mu.Unlock()
 	if err := e.db.SetMeta(map[string][]byte{metaChain: b}); err != nil {
-		e.log.Error("store renewed credential", "err", err)
-		return
+		return fmt.Errorf("store credential: %w", err)
 	}
-	if err := e.publishSelf(); err != nil {
-		e.log.Error("republish member record", "err", err)
+	return e.publishSelf()
+}
+
+// CreatePasswordInvitation issues an invitation anyone who knows the group
+// password can join with (PeerGroupCreatePasswordInvitation): it carries
+// no credential, only this member's chain to show who invites.
+func (e *Engine) CreatePasswordInvitation() (string, error) {
+	if err := e.checkWritable(); err != nil {
+		return "", err
 	}
+	props := e.Properties()
+	if props.AuthSchemes&AuthPassword == 0 {
+		return "", fmt.Errorf("group %s has no password authentication: %w", e.groupName, peererr.ErrInvalidGroupProperties)
+	}
+	mine := e.Chain()
+	leaf := mine.Leaf()
+	roles := []uuid.UUID{props.PasswordRole}
+	if !leaf.CanIssue(roles) {
+		return "", fmt.Errorf("create password invitation: %w", peererr.ErrNotAuthorized)
+	}
+	inv := &invitation.Invitation{
+		GroupPeerName: e.groupName, GroupFriendlyName: props.FriendlyName, Cloud: props.Cloud,
+		GroupKey:       e.groupKey,
+		IssuerPeerName: e.id.PeerName, IssuerFriendlyName: e.id.FriendlyName,
+		Roles: roles, NotBefore: max(filetime.Now(), leaf.NotBefore), NotAfter: leaf.NotAfter,
+		Classifiers: credential.Classifiers(roles),
+		AuthScheme:  AuthPassword, IssuerChain: mine, Addresses: e.addresses(),
+	}
+	if err := inv.Sign(e.id.Key); err != nil {
+		return "", err
+	}
+	return inv.Encode()
+}
+
+// PendingPassword is the password a password joiner proves when it first
+// connects; it is held in memory only and dropped once the member has its
+// credential.
+func (e *Engine) PendingPassword() string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if len(e.chain) > 0 {
+		return ""
+	}
+	return e.password
 }
 
 // Member is one PEER_MEMBER.

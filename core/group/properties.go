@@ -7,6 +7,7 @@ import (
 	"github.com/google/uuid"
 
 	"p2p/core/credential"
+	"p2p/core/password"
 	"p2p/core/peererr"
 	"p2p/core/peername"
 )
@@ -49,6 +50,9 @@ type Properties struct {
 	PresenceLifetime   uint32    `json:"presenceLifetime"`
 	AuthSchemes        uint32    `json:"authSchemes"`
 	PasswordRole       uuid.UUID `json:"passwordRole"`
+	// Verifier is how members check the group password (password
+	// groups only); only members ever see it.
+	Verifier *password.Verifier `json:"verifier,omitempty"`
 	// Password is input only (PeerGroupCreate, PeerGroupSetProperties): it
 	// is never stored or sent in clear, and never returned.
 	Password string `json:"-"`
@@ -110,11 +114,27 @@ func (p *Properties) validate() error {
 	return nil
 }
 
-// checkSupported refuses what this version cannot honour yet rather than
-// accepting it silently: password authentication.
-func (p *Properties) checkSupported() error {
-	if p.AuthSchemes&AuthPassword != 0 || p.Password != "" {
-		return fmt.Errorf("password groups: %w", peererr.ErrNotImpl)
+// setPassword turns the password the caller gave into the stored
+// verifier; a password group needs one, kept from before if no new
+// password is given.
+func (p *Properties) setPassword(prev *password.Verifier) error {
+	switch {
+	case p.Password != "":
+		v, err := password.New(p.Password, password.Default)
+		if err != nil {
+			return err
+		}
+		p.Verifier = v
+	case prev != nil:
+		p.Verifier = prev
+	}
+	p.Password = ""
+	if p.AuthSchemes&AuthPassword == 0 {
+		p.Verifier = nil
+		return nil
+	}
+	if p.Verifier == nil {
+		return fmt.Errorf("a password group needs a password: %w", peererr.ErrPasswordDoesNotMeetPolicy)
 	}
 	return nil
 }

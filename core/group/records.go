@@ -277,6 +277,9 @@ func (e *Engine) writeSystemFlags(typ, id uuid.UUID, data []byte, expires fileti
 // and is renewed while the member is online.
 func (e *Engine) publishSelf() error {
 	chain := e.Chain()
+	if len(chain) == 0 {
+		return nil // a password joiner before it got its credential
+	}
 	chainBytes, err := chain.MarshalBinary()
 	if err != nil {
 		return err
@@ -294,6 +297,9 @@ func (e *Engine) publishSelf() error {
 // RefreshMember renews this member's member record when less than half
 // of its lifetime is left; the network calls it while online.
 func (e *Engine) RefreshMember() error {
+	if len(e.Chain()) == 0 {
+		return nil
+	}
 	r, err := e.db.Get(MemberRecordID(e.groupName, e.id.PeerName))
 	if err != nil || r.Deleted() {
 		return e.publishSelf()

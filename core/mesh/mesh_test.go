@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"p2p/core/credential"
 	"p2p/core/event"
 	"p2p/core/filetime"
 	"p2p/core/group"
@@ -220,4 +221,54 @@ func next(t *testing.T, s interface{ Next() (event.Event, bool) }) event.Event {
 	}
 	t.Fatal("no event")
 	return event.Event{}
+}
+
+func TestPasswordJoin(t *testing.T) {
+	creator := newService(t)
+	g, err := creator.CreateGroup(group.Properties{FriendlyName: "pw", AuthSchemes: group.AuthGMC | group.AuthPassword, Password: "open sesame"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := g.Connect(nil); err != nil {
+		t.Fatal(err)
+	}
+	inv, err := g.CreatePasswordInvitation()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A wrong password: AUTHENTICATION_FAILED, nothing joined.
+	bad := newService(t)
+	bg, _, err := bad.PasswordJoinGroup("", inv, "open sesamE")
+	if err != nil {
+		t.Fatal(err)
+	}
+	reg, _ := bg.Subscribe([]event.Filter{{Type: event.AuthenticationFailed}}, nil)
+	if _, err := bg.Connect(nil); err != nil {
+		t.Fatal(err)
+	}
+	if ev := next(t, reg); ev.Reason != peererr.ErrNotAuthorized.HR {
+		t.Fatalf("auth failure event %+v", ev)
+	}
+	if bg.Ready() {
+		t.Fatal("joined with a wrong password")
+	}
+	if ms, _ := g.Members(0, ""); len(ms) != 1 {
+		t.Fatalf("wrong password changed the group: %d members", len(ms))
+	}
+	// The right password: a credential with the password role, then sync.
+	good := newService(t)
+	gg, _, err := good.PasswordJoinGroup("", inv, "open sesame")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := gg.Connect(nil); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 20*time.Second, "password joiner ready", gg.Ready)
+	add(t, gg, "from the password joiner")
+	waitFor(t, 10*time.Second, "record at the creator", func() bool { return count(g) == 1 })
+	ms, _ := g.Members(0, gg.Identity().PeerName)
+	if len(ms) != 1 || !ms[0].Credential.HasRole(credential.RoleMember) {
+		t.Fatalf("joiner's membership: %+v", ms)
+	}
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/quic-go/quic-go"
 
+	"p2p/core/credential"
 	"p2p/core/event"
 	"p2p/core/group"
 	"p2p/core/peererr"
@@ -147,6 +148,10 @@ func (n *Node) clientHandshake(ctx context.Context, conn *quic.Conn, a netip.Add
 		return fail(codeProtocol, fmt.Errorf("open stream to %s: %v: %w", a, err, peererr.ErrConnectionFailed))
 	}
 	chain, _ := n.e.Chain().MarshalBinary()
+	pw := n.e.PendingPassword()
+	if pw != "" {
+		flags |= wire.HelloPassword
+	}
 	hello := &wire.Hello{Version: wire.Version, Group: n.e.GroupPeerName(), NodeID: n.nodeID, Chain: chain,
 		FriendlyName: n.e.Identity().FriendlyName, Addresses: n.Addresses(), Flags: flags}
 	s.SetDeadline(time.Now().Add(handshakeTimeout))
@@ -155,16 +160,23 @@ func (n *Node) clientHandshake(ctx context.Context, conn *quic.Conn, a netip.Add
 		return fail(codeProtocol, fmt.Errorf("hello to %s: %v: %w", a, err, peererr.ErrConnectionFailed))
 	}
 	t, payload, err := wire.ReadFrame(br, 1<<20)
+	if err == nil && t == wire.TPasswordChallenge && pw != "" {
+		t, payload, err = n.provePassword(conn, s, br, peer, pw, payload)
+	}
 	if err != nil {
 		return fail(codeProtocol, fmt.Errorf("handshake with %s: %v: %w", a, err, peererr.ErrConnectionFailed))
 	}
 	switch t {
 	case wire.TRefuse:
 		r, _ := wire.DecodeRefuse(payload)
-		if r != nil {
-			return fail(codeRefused, fmt.Errorf("%s refused: %s: %w", a, r.Reason, peererr.FromHR(r.HR)))
+		if r == nil {
+			return fail(codeRefused, fmt.Errorf("%s refused: %w", a, peererr.ErrConnectionRefused))
 		}
-		return fail(codeRefused, fmt.Errorf("%s refused: %w", a, peererr.ErrConnectionRefused))
+		err := fmt.Errorf("%s refused: %s: %w", a, r.Reason, peererr.FromHR(r.HR))
+		if pw != "" && r.HR == peererr.ErrNotAuthorized.HR && r.Reason == reasonWrongPassword {
+			n.authenticationFailed(err)
+		}
+		return fail(codeRefused, err)
 	case wire.TWelcome:
 	default:
 		return fail(codeProtocol, fmt.Errorf("handshake with %s: unexpected message %d: %w", a, t, peererr.ErrConnectionFailed))
@@ -179,6 +191,16 @@ func (n *Node) clientHandshake(ctx context.Context, conn *quic.Conn, a netip.Add
 	if err != nil {
 		n.stats.Refused.Add(1)
 		return fail(codeRefused, fmt.Errorf("%s is not a member: %v: %w", a, err, peererr.ErrConnectionNotAuthenticated))
+	}
+	if pw != "" {
+		issued, err := credential.ParseChain(w.Issued)
+		if err == nil {
+			err = n.e.AdoptChain(issued)
+		}
+		if err != nil {
+			return fail(codeRefused, fmt.Errorf("credential issued by %s: %v: %w", a, err, peererr.ErrInvalidCredential))
+		}
+		n.log.Info("joined with the group password", "issuer", peer.PeerName)
 	}
 	s.SetDeadline(time.Time{})
 	n.addCandidates(w.Addresses)
@@ -232,12 +254,22 @@ func (n *Node) accept(conn *quic.Conn) {
 		refuse(s, peererr.ErrConnectSelf, "own node")
 		return
 	}
-	if _, err := n.checkMembership(peer, h.Chain); err != nil {
+	var issued []byte
+	if h.Flags&wire.HelloPassword != 0 {
+		var code *peererr.Code
+		var reason string
+		issued, code, reason = n.checkPassword(conn, s, br, peer, h)
+		if code != nil {
+			refuse(s, code, reason)
+			return
+		}
+	} else if _, err := n.checkMembership(peer, h.Chain); err != nil {
 		refuse(s, peererr.ErrNotAuthorized, "not a member")
 		return
 	}
 	chain, _ := n.e.Chain().MarshalBinary()
-	w := &wire.Welcome{NodeID: n.nodeID, Chain: chain, FriendlyName: n.e.Identity().FriendlyName, Addresses: n.Addresses()}
+	w := &wire.Welcome{NodeID: n.nodeID, Chain: chain, FriendlyName: n.e.Identity().FriendlyName,
+		Addresses: n.Addresses(), Issued: issued}
 	if err := wire.WriteFrame(s, wire.TWelcome, w.Encode()); err != nil {
 		conn.CloseWithError(codeProtocol, "")
 		return

@@ -104,7 +104,11 @@ type Node struct {
 	candidates map[netip.AddrPort]*candidate
 	extra      []netip.AddrPort // from ConnectByAddress
 	failedOnce bool             // CONNECTION_FAILED raised for this Connect
+	authPaused bool             // a wrong password: wait for the application to resume
+	pwKeys     map[string][]byte
 	closed     bool
+
+	pwFailures failures
 
 	stats Stats
 }
@@ -439,6 +443,10 @@ func (n *Node) reportNoMembers() {
 
 func (n *Node) dialSome() {
 	n.mu.Lock()
+	if n.authPaused {
+		n.mu.Unlock()
+		return
+	}
 	want := n.opts.Degree - len(n.neighbors)
 	connected := make(map[netip.AddrPort]bool)
 	for _, nb := range n.neighbors {

@@ -117,6 +117,36 @@ func (s *Service) JoinGroup(identityName, invitationXML string) (g *Group, alrea
 	return g, false, err
 }
 
+// PasswordJoinGroup prepares the identity (the default one if empty) to
+// join a password group with a password invitation; the first Connect
+// proves the password to a member and obtains the credential. If the
+// identity is already a member, the group is opened and alreadyMember is
+// true.
+func (s *Service) PasswordJoinGroup(identityName, invitationXML, password string) (g *Group, alreadyMember bool, err error) {
+	id, err := s.identity(identityName)
+	if err != nil {
+		return nil, false, fmt.Errorf("join group: %w", err)
+	}
+	inv, err := invitation.Parse(invitationXML)
+	if err != nil {
+		return nil, false, fmt.Errorf("join group: %w", err)
+	}
+	if err := inv.Verify(filetime.Now()); err != nil {
+		return nil, false, fmt.Errorf("join group: %w", err)
+	}
+	if inv.AuthScheme != group.AuthPassword || len(inv.Roles) != 1 {
+		return nil, false, fmt.Errorf("join group: not a password invitation: %w", peererr.ErrInvalidArg)
+	}
+	if _, err := os.Stat(s.dbPath(id, inv.GroupPeerName)); err == nil {
+		g, err := s.OpenGroup(id.PeerName, inv.GroupPeerName)
+		return g, err == nil, err
+	}
+	g, err = s.open(id, inv.GroupPeerName, func() (*group.Engine, error) {
+		return group.PasswordJoin(id, inv, invitationXML, password, func(g string) string { return s.dbPath(id, g) })
+	})
+	return g, false, err
+}
+
 // DeleteGroup removes the identity's local data of a group. As the
 // PeerGroupDelete page says, this process's handles on it become invalid;
 // while another process uses it, it fails with PEER_E_GROUP_IN_USE.

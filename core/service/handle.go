@@ -203,6 +203,19 @@ func (g *Group) IssueCredentials(subject string, info *group.CredentialInfo, fla
 	return xml, err
 }
 
+// CreatePasswordInvitation issues an invitation for anyone who knows the
+// group password.
+func (g *Group) CreatePasswordInvitation() (xml string, err error) {
+	err = with(g, func(s session.Session) error { xml, err = s.CreatePasswordInvitation(); return err })
+	return xml, err
+}
+
+// ResumePasswordAuthentication lets a password join try again after
+// AUTHENTICATION_FAILED.
+func (g *Group) ResumePasswordAuthentication() error {
+	return with(g, func(s session.Session) error { return s.ResumePasswordAuthentication() })
+}
+
 // Members lists the group's members.
 func (g *Group) Members(flags uint32, peerName string) (ms []group.Member, err error) {
 	err = with(g, func(s session.Session) error { ms, err = s.Members(flags, peerName); return err })

@@ -84,6 +84,19 @@ func (l *Local) IssueCredentials(subject string, info *group.CredentialInfo, fla
 	return l.E.IssueCredentials(subject, info, flags)
 }
 
+// CreatePasswordInvitation issues a password invitation.
+func (l *Local) CreatePasswordInvitation() (string, error) { return l.E.CreatePasswordInvitation() }
+
+// ResumePasswordAuthentication lets a password joiner try again after a
+// wrong password.
+func (l *Local) ResumePasswordAuthentication() error {
+	n, err := l.Node()
+	if err != nil {
+		return err
+	}
+	return n.ResumePasswordAuthentication()
+}
+
 // Members lists members.
 func (l *Local) Members(flags uint32, peerName string) ([]group.Member, error) {
 	return l.E.Members(flags, peerName)

@@ -285,6 +285,21 @@ func (r *Remote) IssueCredentials(subject string, info *group.CredentialInfo, fl
 	return m.S1, nil
 }
 
+// CreatePasswordInvitation issues a password invitation.
+func (r *Remote) CreatePasswordInvitation() (string, error) {
+	m, err := r.call(&msg{Op: "pwinvite"})
+	if err != nil {
+		return "", err
+	}
+	return m.S1, nil
+}
+
+// ResumePasswordAuthentication lets the host's password join try again.
+func (r *Remote) ResumePasswordAuthentication() error {
+	_, err := r.call(&msg{Op: "pwresume"})
+	return err
+}
+
 // Members lists members.
 func (r *Remote) Members(flags uint32, peerName string) ([]group.Member, error) {
 	m, err := r.call(&msg{Op: "members", U1: flags, S1: peerName})

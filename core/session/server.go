@@ -282,6 +282,10 @@ func (s *Server) dispatch(m *msg) *msg {
 		r.S1, err = l.CreateInvitation(m.S1, filetime.FILETIME(m.FT), m.Roles)
 	case "issue":
 		r.S1, err = l.IssueCredentials(m.S1, m.Cred, m.U1)
+	case "pwinvite":
+		r.S1, err = l.CreatePasswordInvitation()
+	case "pwresume":
+		err = l.ResumePasswordAuthentication()
 	case "members":
 		r.Members, err = l.Members(m.U1, m.S1)
 	case "config":

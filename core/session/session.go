@@ -38,6 +38,8 @@ type Session interface {
 
 	CreateInvitation(identityXML string, expires filetime.FILETIME, roles []uuid.UUID) (string, error)
 	IssueCredentials(subject string, info *group.CredentialInfo, flags uint32) (string, error)
+	CreatePasswordInvitation() (string, error)
+	ResumePasswordAuthentication() error
 	Members(flags uint32, peerName string) ([]group.Member, error)
 	Config() (*groupconfig.Config, error)
 	PeerTimeToUniversal(t filetime.FILETIME) (filetime.FILETIME, error)

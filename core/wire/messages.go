@@ -18,12 +18,15 @@ type Hello struct {
 	Flags        uint32
 }
 
-// Welcome accepts a Hello with the listening member's own credentials.
+// Welcome accepts a Hello with the listening member's own credentials;
+// after a password proof it also carries the credential issued to the
+// joiner.
 type Welcome struct {
 	NodeID       uint64
 	Chain        []byte
 	FriendlyName string
 	Addresses    []netip.AddrPort
+	Issued       []byte
 }
 
 // Refuse ends a connection attempt with an HRESULT and a reason.
@@ -99,6 +102,9 @@ const (
 	// HelloDirectOnly asks for a connection that carries direct
 	// connections only: not a neighbour, no flooding or reconciliation.
 	HelloDirectOnly uint32 = 0x1
+	// HelloPassword asks to join with the group password: the Hello
+	// carries no credential and the member answers with a challenge.
+	HelloPassword uint32 = 0x2
 )
 
 // DirectOpen starts a direct connection on a new stream; the accepting
@@ -175,6 +181,7 @@ func (m *Welcome) Encode() []byte {
 	e.bytes(m.Chain)
 	e.str(m.FriendlyName)
 	e.addrs(m.Addresses)
+	e.bytes(m.Issued)
 	return e.b
 }
 
@@ -182,7 +189,61 @@ func (m *Welcome) Encode() []byte {
 func DecodeWelcome(b []byte) (*Welcome, error) {
 	d := dec{b: b}
 	m := &Welcome{NodeID: d.u64(), Chain: d.bytes(maxChain, "chain"),
-		FriendlyName: d.str(maxString, "friendly name"), Addresses: d.addrs()}
+		FriendlyName: d.str(maxString, "friendly name"), Addresses: d.addrs(), Issued: d.bytes(maxChain, "issued")}
+	return m, d.end()
+}
+
+// PasswordChallenge answers a Hello that asks to join with the group
+// password: the member shows its credential and the parameters the
+// joiner derives its proof with.
+type PasswordChallenge struct {
+	Chain     []byte
+	Nonce     [32]byte
+	Salt      []byte
+	KDFTime   uint32
+	KDFMemory uint32 // KiB
+	KDFLanes  uint8
+}
+
+// Encode returns the payload of m.
+func (m *PasswordChallenge) Encode() []byte {
+	var e enc
+	e.bytes(m.Chain)
+	e.fixed(m.Nonce[:])
+	e.bytes(m.Salt)
+	e.u32(m.KDFTime)
+	e.u32(m.KDFMemory)
+	e.u8(m.KDFLanes)
+	return e.b
+}
+
+// DecodePasswordChallenge parses a PasswordChallenge payload.
+func DecodePasswordChallenge(b []byte) (*PasswordChallenge, error) {
+	d := dec{b: b}
+	m := &PasswordChallenge{Chain: d.bytes(maxChain, "chain")}
+	copy(m.Nonce[:], d.take(32, "nonce"))
+	m.Salt = d.bytes(64, "salt")
+	m.KDFTime, m.KDFMemory, m.KDFLanes = d.u32(), d.u32(), d.u8()
+	return m, d.end()
+}
+
+// PasswordProof proves knowledge of the group password, bound to this
+// TLS session and challenge.
+type PasswordProof struct {
+	Proof []byte
+}
+
+// Encode returns the payload of m.
+func (m *PasswordProof) Encode() []byte {
+	var e enc
+	e.bytes(m.Proof)
+	return e.b
+}
+
+// DecodePasswordProof parses a PasswordProof payload.
+func DecodePasswordProof(b []byte) (*PasswordProof, error) {
+	d := dec{b: b}
+	m := &PasswordProof{Proof: d.bytes(64, "proof")}
 	return m, d.end()
 }
 

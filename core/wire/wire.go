@@ -31,18 +31,20 @@ type Type byte
 
 // Message types.
 const (
-	THello        Type = 1  // client -> server: who I am, which group
-	TWelcome      Type = 2  // server -> client: accepted, who I am
-	TRefuse       Type = 3  // either way: refused, with an HRESULT
-	TRecords      Type = 4  // records, flooded or sent for synchronisation
-	TFingerprints Type = 5  // sync request: my fingerprints of these buckets
-	TSyncReply    Type = 6  // sync reply: per bucket equal, split or items
-	TWant         Type = 7  // send me these records
-	TBarrier      Type = 8  // answer with BarrierAck once all before is handled
-	TBarrierAck   Type = 9  // every message before the barrier is handled
-	TDirectOpen   Type = 10 // first frame of a direct-connection stream
-	TData         Type = 11 // one message on a direct connection
-	TDirectClose  Type = 12 // the direct connection ends
+	THello             Type = 1  // client -> server: who I am, which group
+	TWelcome           Type = 2  // server -> client: accepted, who I am
+	TRefuse            Type = 3  // either way: refused, with an HRESULT
+	TRecords           Type = 4  // records, flooded or sent for synchronisation
+	TFingerprints      Type = 5  // sync request: my fingerprints of these buckets
+	TSyncReply         Type = 6  // sync reply: per bucket equal, split or items
+	TWant              Type = 7  // send me these records
+	TBarrier           Type = 8  // answer with BarrierAck once all before is handled
+	TBarrierAck        Type = 9  // every message before the barrier is handled
+	TDirectOpen        Type = 10 // first frame of a direct-connection stream
+	TData              Type = 11 // one message on a direct connection
+	TDirectClose       Type = 12 // the direct connection ends
+	TPasswordChallenge Type = 13 // member -> password joiner: credential and KDF parameters
+	TPasswordProof     Type = 14 // password joiner -> member: proof of the password
 )
 
 // ErrMalformed is wrapped by every decoding failure.

@@ -13,11 +13,13 @@ import (
 func samples() map[Type][]byte {
 	addrs := []netip.AddrPort{netip.MustParseAddrPort("127.0.0.1:4000"), netip.MustParseAddrPort("[::1]:5")}
 	return map[Type][]byte{
-		THello:        (&Hello{Version: 1, Group: "g.x", NodeID: 7, Chain: []byte{1, 2}, FriendlyName: "a", Addresses: addrs, Flags: 3}).Encode(),
-		TWelcome:      (&Welcome{NodeID: 9, Chain: []byte{3}, FriendlyName: "b", Addresses: addrs}).Encode(),
-		TRefuse:       (&Refuse{HR: 0x80632020, Reason: "no"}).Encode(),
-		TRecords:      (&Records{Records: [][]byte{{1}, {2, 3}}}).Encode(),
-		TFingerprints: (&Fingerprints{Round: 1, Buckets: []Bucket{{Prefix: []byte{1}, Count: 3, FP: [16]byte{9}}}}).Encode(),
+		THello:             (&Hello{Version: 1, Group: "g.x", NodeID: 7, Chain: []byte{1, 2}, FriendlyName: "a", Addresses: addrs, Flags: 3}).Encode(),
+		TWelcome:           (&Welcome{NodeID: 9, Chain: []byte{3}, FriendlyName: "b", Addresses: addrs, Issued: []byte{4}}).Encode(),
+		TPasswordChallenge: (&PasswordChallenge{Chain: []byte{1}, Nonce: [32]byte{2}, Salt: []byte{3}, KDFTime: 3, KDFMemory: 65536, KDFLanes: 2}).Encode(),
+		TPasswordProof:     (&PasswordProof{Proof: []byte{5}}).Encode(),
+		TRefuse:            (&Refuse{HR: 0x80632020, Reason: "no"}).Encode(),
+		TRecords:           (&Records{Records: [][]byte{{1}, {2, 3}}}).Encode(),
+		TFingerprints:      (&Fingerprints{Round: 1, Buckets: []Bucket{{Prefix: []byte{1}, Count: 3, FP: [16]byte{9}}}}).Encode(),
 		TSyncReply: (&SyncReply{Round: 2, Replies: []BucketReply{
 			{Prefix: []byte{1}, Outcome: BucketEqual},
 			{Prefix: []byte{2}, Outcome: BucketSplit, Children: []Bucket{{Prefix: []byte{2, 0}, Count: 1}}},
@@ -63,6 +65,12 @@ func decode(t Type, b []byte) ([]byte, error) {
 		return enc1(m, err)
 	case TData:
 		m, err := DecodeData(b)
+		return enc1(m, err)
+	case TPasswordChallenge:
+		m, err := DecodePasswordChallenge(b)
+		return enc1(m, err)
+	case TPasswordProof:
+		m, err := DecodePasswordProof(b)
 		return enc1(m, err)
 	}
 	return nil, ErrMalformed
