@@ -30,6 +30,9 @@ func (e *Engine) Config() (*groupconfig.Config, error) {
 	if inv, err := e.db.Meta(metaInvitation); err == nil {
 		cfg.Invitation = string(inv)
 	}
+	if b, err := e.db.Meta(metaProps); err == nil {
+		cfg.Props = b
+	}
 	for _, rid := range []uuid.UUID{propertiesRecordID(e.groupName), MemberRecordID(e.groupName, e.id.PeerName)} {
 		if r, err := e.db.Get(rid); err == nil {
 			b, _ := r.MarshalBinary()
@@ -69,6 +72,13 @@ func ImportConfig(id *identity.Identity, cfg *groupconfig.Config, path string) (
 		meta[metaInvitation] = []byte(cfg.Invitation)
 	}
 	var recs []*record.Record
+	if len(cfg.Props) > 0 {
+		if _, err := unmarshalProperties(cfg.Props); err != nil {
+			e.Close()
+			return nil, fmt.Errorf("import configuration: %w", err)
+		}
+		meta[metaProps] = cfg.Props
+	}
 	for _, b := range cfg.Records {
 		var r record.Record
 		if err := r.UnmarshalBinary(b); err != nil {

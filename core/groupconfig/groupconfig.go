@@ -42,6 +42,9 @@ type Config struct {
 	// Records are signed records (binary) the member needs before it
 	// synchronises: the group properties and its own member record.
 	Records [][]byte `json:"records"`
+	// Props are the provisional group properties of a member that never
+	// synchronised (and so holds no properties record).
+	Props []byte `json:"props,omitempty"`
 }
 
 // Document is a parsed export: the sealed identity and the signed
