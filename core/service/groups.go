@@ -56,15 +56,25 @@ func (s *Service) CreateGroup(props group.Properties) (*Group, error) {
 	if err != nil {
 		return nil, fmt.Errorf("create group: %w", err)
 	}
-	var e *group.Engine
-	e, err = group.Create(id, props, func(g string) string { return s.dbPath(id, g) })
+	s.mu.Lock()
+	err = s.checkOpen()
+	s.mu.Unlock()
+	if err != nil {
+		return nil, err
+	}
+	e, err := group.Create(id, props, func(g string) string { return s.dbPath(id, g) })
 	if err != nil {
 		return nil, err
 	}
 	// The new group is hosted here: it takes the lock of its new
 	// directory, which nobody else can know yet.
 	name := e.GroupPeerName()
-	return s.open(id, name, func() (*group.Engine, error) { return e, nil })
+	g, err := s.open(id, name, func() (*group.Engine, error) { return e, nil })
+	if err != nil {
+		e.Close()
+		os.RemoveAll(filepath.Dir(s.dbPath(id, name)))
+	}
+	return g, err
 }
 
 // OpenGroup opens a group the identity (the default one if empty) created
