@@ -52,7 +52,7 @@ func TestBadCalls(t *testing.T) {
 // repository's p2p.h: the same programs must build there.
 func TestWindowsCompile(t *testing.T) {
 	t.Parallel()
-	for _, src := range []string{"offline_flow.c", "bad_calls.c"} {
+	for _, src := range []string{"offline_flow.c", "bad_calls.c", "crash_writer.c"} {
 		t.Run(src, func(t *testing.T) {
 			t.Parallel()
 			testlib.CompileWindowsObject(t, testlib.Source(t, src))
