@@ -103,7 +103,7 @@ func crashAndVerify(t *testing.T, bin string, killAt int) {
 	case identity == "" || group == "":
 		t.Fatalf("crash_writer printed no GROUP line")
 	}
-	t.Logf("killed after %d acknowledged records (%d read at the kill)", len(acked), killAt)
+	t.Logf("killed after %d acknowledged records (the kill was due at %d)", len(acked), killAt)
 
 	// (b, first) The database exactly as the crash left it, on a copy.
 	db := dbPath(t, home, identity, group)
