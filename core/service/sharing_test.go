@@ -4,8 +4,11 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"io/fs"
+	"net/netip"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
@@ -18,6 +21,7 @@ import (
 	"p2p/core/group"
 	"p2p/core/mesh"
 	"p2p/core/service"
+	"p2p/core/session"
 )
 
 // These tests run several processes of one user on one group: the test
@@ -200,4 +204,138 @@ func TestApplicationsShareOneGroup(t *testing.T) {
 	}
 	c.do(t, "exit")
 	b.do(t, "exit")
+}
+
+// 7. The host's socket is the user's alone, and another data directory
+// (another user) never attaches to it.
+func TestHostSocketIsPrivate(t *testing.T) {
+	home, name := sharedGroup(t)
+	a := start(t, home, name)
+	defer a.do(t, "exit")
+	var lock string
+	filepath.WalkDir(home, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && d.Name() == "host.lock" {
+			lock = p
+		}
+		return nil
+	})
+	sock, err := session.SocketPath(filepath.Dir(lock))
+	if lock == "" || err != nil {
+		t.Fatalf("no host lock in the data directory: %v", err)
+	}
+	fi, err := os.Stat(sock)
+	if err != nil || fi.Mode()&fs.ModeSocket == 0 || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("socket %s: %v %v, want a 0600 socket", sock, fi, err)
+	}
+	if fi, _ := os.Stat(filepath.Dir(sock)); fi.Mode().Perm()&0o077 != 0 {
+		t.Fatalf("%s is open to others: %v", filepath.Dir(sock), fi.Mode().Perm())
+	}
+	if os.Getuid() == 0 {
+		// Another user cannot even reach the socket.
+		cmd := exec.Command("sh", "-c", "exec 3<>/dev/null; cat < "+sock)
+		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
+		if out, err := cmd.CombinedOutput(); err == nil || !strings.Contains(string(out), "ermission denied") {
+			t.Fatalf("user 65534 reached the socket: %v %s", err, out)
+		}
+	}
+	// The same identity and group in another data directory is hosted
+	// there, not attached to this host.
+	svc, err := service.New(home)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := svc.OpenGroup("", name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g.Hosted() {
+		t.Fatal("a second process of the same user hosts instead of attaching")
+	}
+	cfg, err := svc.ExportConfig(g, "pw")
+	if err != nil {
+		t.Fatal(err)
+	}
+	g.Close()
+	svc.Close()
+	other, _ := service.New(t.TempDir())
+	defer other.Close()
+	who, _, err := other.ImportConfig(cfg, "pw", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	og, err := other.OpenGroup(who, name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer og.Close()
+	if !og.Hosted() {
+		t.Fatal("another data directory attached to this user's host")
+	}
+}
+
+// 4. Data sent over a direct connection reaches every application of the
+// receiving member that registered for INCOMING_DATA.
+func TestIncomingDataReachesAttachedApplications(t *testing.T) {
+	off := false
+	opts := mesh.Options{Listen: "127.0.0.1:0", Discovery: &off}
+	senderSvc, _ := service.New(t.TempDir())
+	defer senderSvc.Close()
+	senderSvc.SetMeshOptions(opts)
+	sg, err := senderSvc.CreateGroup(group.Properties{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sg.Connect(nil)
+	home := t.TempDir()
+	host, _ := service.New(home)
+	defer host.Close()
+	host.SetMeshOptions(opts)
+	id, _ := host.Identities().Default()
+	inv, err := sg.CreateInvitation(id.XML(), 0, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hg, _, err := host.JoinGroup("", inv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hg.Connect(nil)
+	// A second application of the receiving member, attached in-process
+	// through its own runtime on the same data directory.
+	app, _ := service.New(home)
+	defer app.Close()
+	ag, err := app.OpenGroup("", hg.GroupPeerName())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ag.Hosted() {
+		t.Fatal("second runtime hosts the group too")
+	}
+	regHost, _ := hg.Subscribe([]event.Filter{{Type: event.IncomingData}}, nil)
+	regApp, _ := ag.Subscribe([]event.Filter{{Type: event.IncomingData}}, nil)
+	deadline := time.Now().Add(20 * time.Second)
+	for !hg.Ready() && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	connID, err := sg.OpenDirectConnection(id.PeerName, netip.AddrPort{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sent bool
+	for !sent && time.Now().Before(deadline) {
+		sent = sg.SendData(connID, shareType, []byte("to every application")) == nil
+		time.Sleep(20 * time.Millisecond)
+	}
+	for name, reg := range map[string]*service.Registration{"host": regHost, "attached": regApp} {
+		got := false
+		for !got && time.Now().Before(deadline) {
+			if e, ok := reg.Next(); ok && string(e.Data.Data) == "to every application" {
+				got = true
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+		if !got {
+			t.Fatalf("the %s application got no INCOMING_DATA", name)
+		}
+	}
 }
