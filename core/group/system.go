@@ -1,12 +1,15 @@
 package group
 
 import (
+	"crypto/ed25519"
 	"encoding/json"
 	"fmt"
+	"sync"
 
 	"github.com/google/uuid"
 
 	"p2p/core/credential"
+	"p2p/core/filetime"
 	"p2p/core/peererr"
 	"p2p/core/peername"
 )
@@ -77,6 +80,32 @@ type member struct {
 	FriendlyName string
 	Attributes   string
 	Chain        credential.Chain
+
+	// verified caches a successful chain check: signatures do not change,
+	// so until the chain's validity window ends only the clock matters.
+	mu                 sync.Mutex
+	verified           bool
+	validFrom, validTo filetime.FILETIME
+}
+
+// checkChain verifies the member's chain against the group key at now,
+// doing the signature work once per member.
+func (m *member) checkChain(group string, key ed25519.PublicKey, now filetime.FILETIME) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.verified && now >= m.validFrom && now < m.validTo {
+		return nil
+	}
+	if err := m.Chain.Verify(group, key, now); err != nil {
+		return err
+	}
+	m.verified = true
+	m.validFrom, m.validTo = 0, filetime.Forever
+	for _, c := range m.Chain {
+		m.validFrom = max(m.validFrom, c.NotBefore)
+		m.validTo = min(m.validTo, c.NotAfter)
+	}
+	return nil
 }
 
 func decodeMember(b []byte) (*member, error) {

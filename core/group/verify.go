@@ -29,7 +29,7 @@ func (e *Engine) verify(r *record.Record, now filetime.FILETIME, batch map[strin
 		if m.PeerName != r.ModifiedByID || m.PeerName != r.CreatorID || r.ID != MemberRecordID(e.groupName, m.PeerName) {
 			return nil, fmt.Errorf("member record not written by its member: %w", peererr.ErrNotAuthorized)
 		}
-		if err := m.Chain.Verify(e.groupName, e.groupKey, now); err != nil {
+		if err := m.checkChain(e.groupName, e.groupKey, now); err != nil {
 			return nil, fmt.Errorf("member %s: %w", m.PeerName, err)
 		}
 		signer, introduced = m, m
@@ -43,7 +43,7 @@ func (e *Engine) verify(r *record.Record, now filetime.FILETIME, batch map[strin
 		if signer == nil {
 			return nil, fmt.Errorf("record signed by unknown member %q: %w", r.ModifiedByID, peererr.ErrNotAuthorized)
 		}
-		if err := signer.Chain.Verify(e.groupName, e.groupKey, now); err != nil {
+		if err := signer.checkChain(e.groupName, e.groupKey, now); err != nil {
 			return nil, fmt.Errorf("signer %s: %w", signer.PeerName, err)
 		}
 	}

@@ -61,6 +61,7 @@ type DB struct {
 
 	mu       sync.Mutex // serialises write transactions of this process
 	putStmt  *sql.Stmt
+	getStmt  *sql.Stmt // on the writer, for reads inside write transactions
 	closeErr error
 	closed   bool
 }
@@ -121,6 +122,10 @@ func (db *DB) init() error {
 	if err != nil {
 		return fmt.Errorf("prepare: %v: %w", err, peererr.ErrInvalidDatabase)
 	}
+	db.getStmt, err = db.w.PrepareContext(ctx, `SELECT `+recordColumns+` FROM records WHERE id = ?`)
+	if err != nil {
+		return fmt.Errorf("prepare: %v: %w", err, peererr.ErrInvalidDatabase)
+	}
 	return nil
 }
 
@@ -136,6 +141,7 @@ func (db *DB) Close() error {
 	}
 	db.closed = true
 	db.putStmt.Close()
+	db.getStmt.Close()
 	db.closeErr = errors.Join(db.r.Close(), db.w.Close())
 	return db.closeErr
 }
@@ -188,13 +194,13 @@ func (db *DB) Put(recs ...*record.Record) ([]Outcome, error) { return db.PutIf(n
 func (db *DB) PutIf(accept func(prev, next *record.Record) error, recs ...*record.Record) ([]Outcome, error) {
 	out := make([]Outcome, len(recs))
 	err := db.write(func(tx *sql.Tx) error {
-		put := tx.Stmt(db.putStmt)
+		put, get := tx.Stmt(db.putStmt), tx.Stmt(db.getStmt)
 		var seq int64 // change sequence, shared by every process writing this file
 		if err := tx.QueryRow(`SELECT COALESCE(MAX(seq), 0) FROM records`).Scan(&seq); err != nil {
 			return fmt.Errorf("read sequence: %w", err)
 		}
 		for i, r := range recs {
-			prev, err := scanRecord(tx.QueryRow(`SELECT `+recordColumns+` FROM records WHERE id = ?`, r.ID[:]))
+			prev, err := scanRecord(get.QueryRow(r.ID[:]))
 			if err != nil && !errors.Is(err, peererr.ErrRecordNotFound) {
 				return err
 			}
