@@ -1,7 +1,9 @@
 package group_test
 
 import (
+	"bytes"
 	"errors"
+	"os"
 	"net/url"
 	"path/filepath"
 	"testing"
@@ -321,19 +323,74 @@ func TestCreateValidation(t *testing.T) {
 	}
 }
 
-// A password group must either work or be refused: the library has no
-// password join (PeerGroupPasswordJoin is E_NOTIMPL) and does not keep
-// the password, so creating one that nobody can ever join by password is
-// a success code over a stub.
-func TestCreatePasswordGroupNotSilentlyAccepted(t *testing.T) {
+// A password group keeps a verifier, never the password: not in its
+// properties, not in any file of either side.
+func TestPasswordGroup(t *testing.T) {
 	w := newWorld(t)
-	alice := w.identity("Alice")
-	e, err := group.Create(alice, group.Properties{AuthSchemes: group.AuthGMC | group.AuthPassword, Password: "secret"}, w.dbPath(alice))
-	if err == nil {
-		e.Close()
-		t.Fatal("password group created although the password is discarded and password join is not implemented; want E_NOTIMPL")
+	alice, bob := w.identity("Alice"), w.identity("Bob")
+	const secret = "correct-horse-battery-staple"
+	_, err := group.Create(alice, group.Properties{AuthSchemes: group.AuthPassword}, w.dbPath(alice))
+	wantCode(t, err, peererr.ErrPasswordDoesNotMeetPolicy)
+
+	a := w.create(alice, group.Properties{AuthSchemes: group.AuthGMC | group.AuthPassword, Password: secret})
+	p := a.Properties()
+	if p.Password != "" || p.Verifier == nil || p.PasswordRole != credential.RoleMember {
+		t.Errorf("password group properties: password %q verifier %v role %s", p.Password, p.Verifier, p.PasswordRole)
 	}
-	wantCode(t, err, peererr.ErrNotImpl)
+	xml, err := a.CreatePasswordInvitation()
+	if err != nil {
+		t.Fatal(err)
+	}
+	inv, err := invitation.Parse(xml)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if inv.AuthScheme != group.AuthPassword || len(inv.Credential) != 0 || inv.SubjectPeerName != "" {
+		t.Errorf("password invitation %+v", inv)
+	}
+	// Changing other properties keeps the password; dropping the scheme
+	// drops the verifier; a GMC-only group makes no password invitations.
+	p.Comment = "c"
+	if err := a.SetProperties(p); err != nil {
+		t.Fatal(err)
+	}
+	if a.Properties().Verifier == nil {
+		t.Error("verifier lost by an unrelated change")
+	}
+
+	_, err = group.PasswordJoin(bob, inv, xml, "", w.dbPath(bob))
+	wantCode(t, err, peererr.ErrInvalidArg)
+	b, err := group.PasswordJoin(bob, inv, xml, secret, w.dbPath(bob))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	if b.Ready() || b.PendingPassword() != secret {
+		t.Errorf("password joiner: ready %v", b.Ready())
+	}
+	_, err = b.AddRecord(newRec("x"))
+	wantCode(t, err, peererr.ErrGroupNotReady)
+	for _, e := range []*group.Engine{a, b} {
+		dir := filepath.Dir(e.DB().Path())
+		ents, _ := os.ReadDir(dir)
+		for _, ent := range ents {
+			data, _ := os.ReadFile(filepath.Join(dir, ent.Name()))
+			if bytes.Contains(data, []byte(secret)) {
+				t.Errorf("%s holds the password in clear", ent.Name())
+			}
+		}
+	}
+
+	p = a.Properties()
+	p.AuthSchemes = group.AuthGMC
+	if err := a.SetProperties(p); err != nil {
+		t.Fatal(err)
+	}
+	if a.Properties().Verifier != nil {
+		t.Error("verifier kept after password authentication was turned off")
+	}
+	_, err = a.CreatePasswordInvitation()
+	wantCode(t, err, peererr.ErrInvalidGroupProperties)
 }
 
 func TestOpenCloseReopen(t *testing.T) {
@@ -691,8 +748,9 @@ func TestPropertiesOutliveTheirWriter(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer func() { a.Close() }()
-	// Bob: an administrator for two seconds.
-	xml, err := a.CreateInvitation(bob.XML(), expiresIn(2*time.Second), []uuid.UUID{credential.RoleAdmin})
+	// Bob: an administrator for a few seconds.
+	end := expiresIn(4 * time.Second)
+	xml, err := a.CreateInvitation(bob.XML(), end, []uuid.UUID{credential.RoleAdmin})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -725,7 +783,7 @@ func TestPropertiesOutliveTheirWriter(t *testing.T) {
 	if a.Properties().FriendlyName != "two" {
 		t.Fatalf("alice's properties %+v", a.Properties())
 	}
-	time.Sleep(2500 * time.Millisecond) // bob's credential ends
+	time.Sleep(time.Until(end.Time()) + 500*time.Millisecond) // bob's credential ends
 	if n, _ := a.DB().Count(store.Query{Type: &group.PropertiesType, IncludeDeleted: true}); n != 1 {
 		t.Errorf("alice holds %d properties records after bob's credential ended", n)
 	}

@@ -475,3 +475,112 @@ func recordsEqual(a, b *record.Record) bool {
 		a.Created == b.Created && a.Expires == b.Expires && a.Modified == b.Modified &&
 		bytes.Equal(a.Data, b.Data) && bytes.Equal(a.Signature, b.Signature)
 }
+
+// An update that extends a record's life keeps it from expiring at its
+// old time.
+func TestUpdateExtendsExpiry(t *testing.T) {
+	w := newWorld(t)
+	a := w.create(w.identity("Alice"), group.Properties{})
+	sub := a.Subscribe([]event.Filter{{Type: event.RecordChanged}}, nil)
+	defer sub.Close()
+	id := add(t, a, group.NewRecord{Type: appType, Expires: expiresIn(600 * time.Millisecond)})
+	if err := a.UpdateRecord(group.NewRecord{ID: id, Type: appType, Expires: expiresIn(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	nextEvent(t, sub)
+	nextEvent(t, sub)
+	time.Sleep(time.Second)
+	noEvent(t, sub)
+	if _, err := a.GetRecord(id); err != nil {
+		t.Fatalf("extended record expired at its old time: %v", err)
+	}
+	// And one that shortens it expires at the new time.
+	if err := a.UpdateRecord(group.NewRecord{ID: id, Type: appType, Expires: expiresIn(300 * time.Millisecond)}); err != nil {
+		t.Fatal(err)
+	}
+	nextEvent(t, sub)
+	if ev := waitEvent(t, sub, 5*time.Second); ev.Record.Change != event.RecordExpired || ev.Record.RecordID != id {
+		t.Fatalf("event %+v, want expiry", ev)
+	}
+}
+
+// Writers and readers at once on one engine: every write lands once, in
+// its final version, and each raises exactly one event.
+func TestConcurrentWriters(t *testing.T) {
+	w := newWorld(t)
+	a := w.create(w.identity("Alice"), group.Properties{})
+	sub := a.Subscribe([]event.Filter{{Type: event.RecordChanged}}, nil)
+	defer sub.Close()
+	const writers, each = 6, 15
+	ids := make([][]uuid.UUID, writers)
+	errc := make(chan error, writers+2)
+	done := make(chan struct{})
+	for i := range writers {
+		go func() {
+			for j := range each {
+				id, err := a.AddRecord(group.NewRecord{Type: appType, Expires: expiresIn(time.Hour), Data: []byte{byte(i), byte(j)},
+					Attributes: `<attributes><attribute name="w" type="int">` + string(rune('0'+i)) + `</attribute></attributes>`})
+				if err != nil {
+					errc <- err
+					return
+				}
+				if err := a.UpdateRecord(group.NewRecord{ID: id, Type: appType, Expires: expiresIn(time.Hour), Data: []byte{byte(i), byte(j), 2},
+					Attributes: `<attributes><attribute name="w" type="int">` + string(rune('0'+i)) + `</attribute></attributes>`}); err != nil {
+					errc <- err
+					return
+				}
+				ids[i] = append(ids[i], id)
+			}
+			errc <- nil
+		}()
+	}
+	for range 2 {
+		go func() {
+			for {
+				select {
+				case <-done:
+					errc <- nil
+					return
+				default:
+				}
+				if _, err := a.RecordIDs(&appType); err != nil {
+					errc <- err
+					return
+				}
+				if _, err := a.SearchRecords(`<peersearch><clause attrib="w" type="int" compare="equal">1</clause></peersearch>`); err != nil {
+					errc <- err
+					return
+				}
+			}
+		}()
+	}
+	for range writers {
+		if err := <-errc; err != nil {
+			t.Fatal(err)
+		}
+	}
+	close(done)
+	for range 2 {
+		if err := <-errc; err != nil {
+			t.Fatal(err)
+		}
+	}
+	all, err := a.RecordIDs(&appType)
+	if err != nil || len(all) != writers*each {
+		t.Fatalf("%d records, want %d (%v)", len(all), writers*each, err)
+	}
+	for i := range writers {
+		for j, id := range ids[i] {
+			r, err := a.GetRecord(id)
+			if err != nil || r.Version != 2 || !bytes.Equal(r.Data, []byte{byte(i), byte(j), 2}) {
+				t.Fatalf("record %d/%d: %+v %v", i, j, r, err)
+			}
+		}
+	}
+	if got, _ := a.SearchRecords(`<peersearch><clause attrib="w" type="int" compare="equal">1</clause></peersearch>`); len(got) != each {
+		t.Errorf("search finds %d of writer 1's %d", len(got), each)
+	}
+	if n := sub.Len(); n != 2*writers*each {
+		t.Errorf("%d events, want %d", n, 2*writers*each)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -659,4 +660,147 @@ func TestCreatePeerName(t *testing.T) {
 	}
 	_, err = svc.CreateUnsecuredPeerName("")
 	wantCode(t, err, peererr.ErrInvalidArg)
+}
+
+// Handles opened, used and closed from many goroutines at once: the group
+// stays open while any handle is, and no write is lost.
+func TestConcurrentHandles(t *testing.T) {
+	svc := newService(t)
+	alice := newIdentity(t, svc, "Alice")
+	keep := createGroup(t, svc, group.Properties{CreatorPeerName: alice.PeerName})
+	name := keep.GroupPeerName()
+	const workers, each = 4, 10
+	errc := make(chan error, workers)
+	for range workers {
+		go func() {
+			for range each {
+				g, err := svc.OpenGroup(alice.PeerName, name)
+				if err != nil {
+					errc <- err
+					return
+				}
+				if _, err := g.AddRecord(group.NewRecord{Type: appType, Expires: filetime.Now().Add(time.Hour)}); err != nil {
+					errc <- err
+					return
+				}
+				if err := g.Close(); err != nil {
+					errc <- err
+					return
+				}
+			}
+			errc <- nil
+		}()
+	}
+	for range workers {
+		if err := <-errc; err != nil {
+			t.Fatal(err)
+		}
+	}
+	ids, err := keep.RecordIDs(&appType)
+	if err != nil || len(ids) != workers*each {
+		t.Fatalf("%d records, want %d (%v)", len(ids), workers*each, err)
+	}
+	// With the long-lived handle closed too, the group opens afresh.
+	keep.Close()
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			g, err := svc.OpenGroup(alice.PeerName, name)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			defer g.Close()
+			if ids, err := g.RecordIDs(&appType); err != nil || len(ids) != workers*each {
+				t.Errorf("%d records after reopen (%v)", len(ids), err)
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+// Opening a group while another goroutine closes its last handle must
+// either share the open group or open it afresh, never fail.
+func TestOpenRacesLastClose(t *testing.T) {
+	svc := newService(t)
+	alice := newIdentity(t, svc, "Alice")
+	g := createGroup(t, svc, group.Properties{CreatorPeerName: alice.PeerName})
+	name := g.GroupPeerName()
+	g.Close()
+	const workers, each = 8, 150
+	errc := make(chan error, workers)
+	for range workers {
+		go func() {
+			for range each {
+				h, err := svc.OpenGroup(alice.PeerName, name)
+				if err != nil {
+					errc <- err
+					return
+				}
+				if _, err := h.RecordIDs(nil); err != nil {
+					h.Close()
+					errc <- err
+					return
+				}
+				h.Close()
+			}
+			errc <- nil
+		}()
+	}
+	for range workers {
+		if err := <-errc; err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// A process that still hosts a group only for an attached application
+// (its own handles are closed) lets the group go when that application
+// detaches: the group opens again afterwards, here or anywhere.
+func TestHostReleasesAfterLastAttachedLeaves(t *testing.T) {
+	home := filepath.Join(t.TempDir(), "home")
+	host, err := service.New(home)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer host.Close()
+	alice := newIdentity(t, host, "Alice")
+	g, err := host.CreateGroup(group.Properties{CreatorPeerName: alice.PeerName})
+	if err != nil {
+		t.Fatal(err)
+	}
+	name := g.GroupPeerName()
+	// A second runtime on the same data directory: another application.
+	app, err := service.New(home)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer app.Close()
+	a, err := app.OpenGroup(alice.PeerName, name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.Hosted() || !g.Hosted() {
+		t.Fatalf("hosted: first %v, second %v", g.Hosted(), a.Hosted())
+	}
+	g.Close()
+	addRecord(t, a, "through the host")
+	done := make(chan error, 1)
+	go func() { done <- a.Close() }()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("closing the attached handle hangs")
+	}
+	start := time.Now()
+	again, err := host.OpenGroup(alice.PeerName, name)
+	if err != nil {
+		t.Fatalf("reopen after the attached application left (%v): %v", time.Since(start).Round(time.Millisecond), err)
+	}
+	defer again.Close()
+	if ids, err := again.RecordIDs(nil); err != nil || len(ids) != 1 {
+		t.Errorf("records %v %v", ids, err)
+	}
 }
