@@ -3,8 +3,8 @@ package group_test
 import (
 	"bytes"
 	"errors"
-	"os"
 	"net/url"
+	"os"
 	"path/filepath"
 	"testing"
 	"time"
