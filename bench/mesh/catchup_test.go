@@ -1,0 +1,206 @@
+package meshbench
+
+import (
+	"crypto/ed25519"
+	"crypto/rand"
+	"flag"
+	"fmt"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"p2p/bench/mesh/harness"
+)
+
+var (
+	catchN       = flag.Int("catchup.n", 0, "records in the group a new member catches up on (default 100,000; 20,000 with QUICK=1)")
+	catchSize    = flag.Int("catchup.size", 1024, "bytes of data per record")
+	catchWire    = flag.Int("catchup.wire", 1229, "bytes per record the raw quic-go anchor sends (~1.2 KiB: data, signature, ids)")
+	catchGroups  = flag.Int("catchup.groups", 10, "further small online groups the memory figure opens")
+	catchIdle    = flag.Duration("catchup.idle", 5*time.Second, "idle time before each RSS reading")
+	catchProfile = flag.String("catchup.profile", "", "write the CPU profile of the last run's new member here")
+)
+
+const (
+	rssTarget      = 150 << 20 // bytes, a member holding the large group online
+	perGroupTarget = 5 << 20   // bytes, each further idle online group
+)
+
+// BenchmarkCatchUp: a new member joins a group of 100,000 records of
+// 1 KiB held by one online member (separate processes); the time from its
+// Connect until it holds them all. The anchor, measured in the same run:
+// raw quic-go carrying the same number of ~1.2 KiB frames between two
+// processes, dial included. Every record is verified (Ed25519) and
+// stored on receipt; the Ed25519 verification floor of the same records on
+// every core is printed for scale.
+//
+// Memory, in the same processes: the new member's RSS (VmRSS) after
+// catch-up and a few idle seconds, against the RSS it had with the group
+// open but offline; then it joins further small groups (100 records each,
+// online, one neighbour each) and the RSS increase per group.
+func BenchmarkCatchUp(b *testing.B) {
+	n := *catchN
+	if n == 0 {
+		n = 100000
+		if harness.Quick() {
+			n = 20000
+		}
+	}
+	dir := b.TempDir()
+	for b.Loop() {
+		creator := spawnMember(b, dir, "catchup-creator")
+		slot := call(b, creator, 30*time.Second, "create")[0]
+		typ := uuid.New()
+		seed := call(b, creator, 10*time.Minute, "add %s %s %d %d 1000", slot, typ, n, *catchSize)[0]
+		b.Logf("seeded %d records of %d B in %s s (AddRecords, batches of 1000)", n, *catchSize, seed)
+
+		sender, err := harness.SpawnSelf("catchup-quic-send", dir, roleQUICSend)
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer sender.Close()
+		l, err := sender.Read(30 * time.Second)
+		if err != nil {
+			b.Fatal(err)
+		}
+		quicAddr := strings.TrimPrefix(l, "addr ")
+
+		var ours, raw, ratio, rss, offline, perGroup []float64
+		for run := range runs() {
+			last := run == runs()-1
+			o, mem := catchUpOurs(b, dir, run, creator, slot, typ, n, last && *catchProfile != "")
+			r := catchUpRaw(b, dir, run, quicAddr, n)
+			ours, raw, ratio = append(ours, o), append(raw, r), append(ratio, o/r)
+			rss, offline, perGroup = append(rss, mem.rss), append(offline, mem.offline), append(perGroup, mem.perGroup)
+			line := fmt.Sprintf("run %d: ours %.2f s, raw quic-go %.3f s, ratio %.1f; RSS %.1f MB (offline %.1f MB), %.2f MB per further group",
+				run+1, o, r, o/r, mem.rss/1e6, mem.offline/1e6, mem.perGroup/1e6)
+			b.Log(line)
+			fmt.Println("catch-up", line)
+		}
+		floor := verifyFloor(n, *catchWire)
+		so, sr, sx := harness.Summarize(ours), harness.Summarize(raw), harness.Summarize(ratio)
+		b.ReportMetric(so.Median, "s")
+		b.ReportMetric(sr.Median, "raw-s")
+		b.ReportMetric(sx.Median, "ratio")
+		b.Logf("Ed25519 verify of %d messages of %d B on %d cores: %.2f s", n, *catchWire, runtime.GOMAXPROCS(0), floor)
+		harness.Summary(fmt.Sprintf("catch-up: new member, %d x %d B, s", n, *catchSize), so.Format("%.2f"),
+			"raw quic-go same bytes "+sr.Format("%.3f"), sx.Format("%.1f"), "ratio <= 2.0", sx.Median <= 2)
+		harness.Summary(fmt.Sprintf("  (for scale: one Ed25519 verify per record, %d cores), s", runtime.GOMAXPROCS(0)),
+			fmt.Sprintf("%.2f", floor), "-", "-", "", false)
+		mb := func(xs []float64) harness.Stats {
+			s := harness.Summarize(xs)
+			return harness.Stats{Min: s.Min / 1e6, Median: s.Median / 1e6, Max: s.Max / 1e6}
+		}
+		sm, sf, sg := mb(rss), mb(offline), mb(perGroup)
+		b.ReportMetric(sm.Median, "rss-MB")
+		b.ReportMetric(sg.Median, "per-group-MB")
+		harness.Summary(fmt.Sprintf("memory: RSS online with %d records, MB", n), sm.Format("%.1f"),
+			"same process, group offline "+sf.Format("%.1f"), fmt.Sprintf("%.2f of target", sm.Median*1e6/rssTarget),
+			"< 150 MB", sm.Median*1e6 < rssTarget)
+		harness.Summary(fmt.Sprintf("memory: RSS per further idle online group (%d groups), MB", *catchGroups), sg.Format("%.2f"),
+			"-", fmt.Sprintf("%.2f of target", sg.Median*1e6/perGroupTarget), "< 5 MB", sg.Median*1e6 < perGroupTarget)
+	}
+}
+
+type memFigures struct{ rss, offline, perGroup float64 }
+
+// catchUpOurs starts a new member, joins it to the group, and times its
+// catch-up from Connect; then it takes the memory figures.
+func catchUpOurs(b *testing.B, dir string, run int, creator *harness.Proc, slot string, typ uuid.UUID, n int, profile bool) (float64, memFigures) {
+	b.Helper()
+	j := spawnMember(b, dir, fmt.Sprintf("catchup-joiner-%d", run))
+	defer j.Close()
+	js := invite(b, creator, slot, j)
+	var mem memFigures
+	mem.offline = rssOf(b, j)
+	if profile {
+		call(b, j, 10*time.Second, "profile %s", *catchProfile)
+	}
+	call(b, j, 10*time.Second, "expect %s %s %d", js, typ, n)
+	call(b, j, 30*time.Second, "connect %s", js)
+	l, err := j.Read(10 * time.Minute)
+	if err != nil {
+		b.Fatal(err)
+	}
+	f := strings.Fields(l)
+	if len(f) != 3 || f[0] != "done" {
+		b.Fatalf("joiner: %q", l)
+	}
+	secs, _ := strconv.ParseFloat(f[2], 64)
+	if profile {
+		call(b, j, 10*time.Second, "profile stop")
+		b.Logf("CPU profile of the new member: %s", *catchProfile)
+	}
+	b.Logf("new member: %s", strings.Join(call(b, j, 10*time.Second, "stats %s", js), " "))
+
+	time.Sleep(*catchIdle)
+	mem.rss = rssOf(b, j)
+	// Further small groups, each created by the creator with 100 records,
+	// joined and online with one neighbour.
+	small := uuid.New()
+	for range *catchGroups {
+		cs := call(b, creator, 30*time.Second, "create")[0]
+		call(b, creator, 30*time.Second, "add %s %s 100 %d 100", cs, small, *catchSize)
+		gs := invite(b, creator, cs, j)
+		call(b, j, 10*time.Second, "expect %s %s 100", gs, small)
+		call(b, j, 30*time.Second, "connect %s", gs)
+		if _, err := j.Read(time.Minute); err != nil { // done
+			b.Fatal(err)
+		}
+	}
+	time.Sleep(*catchIdle)
+	after := rssOf(b, j)
+	mem.perGroup = (after - mem.rss) / float64(*catchGroups)
+	return secs, mem
+}
+
+// rssOf asks a member for its VmRSS in bytes.
+func rssOf(b *testing.B, p *harness.Proc) float64 {
+	b.Helper()
+	f := call(b, p, 10*time.Second, "rss")
+	v, _ := strconv.ParseFloat(f[0], 64)
+	b.Logf("%s: RSS %.1f MB (%s)", p.Name, v/1e6, strings.Join(f[1:], " "))
+	return v
+}
+
+// catchUpRaw has a fresh receiver process fetch n frames of the anchor's
+// size from the sender over raw quic-go.
+func catchUpRaw(b *testing.B, dir string, run int, addr string, n int) float64 {
+	b.Helper()
+	r, err := harness.SpawnSelf(fmt.Sprintf("catchup-quic-recv-%d", run), dir, roleQUICRecv)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer r.Close()
+	f := call(b, r, 5*time.Minute, "fetch %s %d %d", addr, n, *catchWire)
+	v, _ := strconv.ParseFloat(f[0], 64)
+	return v
+}
+
+// verifyFloor is the seconds to Ed25519-verify n messages of size bytes
+// on every core: the least any member that verifies each record it
+// receives needs.
+func verifyFloor(n, size int) float64 {
+	pub, priv, _ := ed25519.GenerateKey(rand.Reader)
+	msg := make([]byte, size)
+	rand.Read(msg)
+	sig := ed25519.Sign(priv, msg)
+	workers := runtime.GOMAXPROCS(0)
+	start := time.Now()
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			for i := w; i < n; i += workers {
+				ed25519.Verify(pub, msg, sig)
+			}
+		})
+	}
+	wg.Wait()
+	return time.Since(start).Seconds()
+}
+
