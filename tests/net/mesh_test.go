@@ -146,3 +146,17 @@ func ownCount(t *testing.T, p *Peer) int {
 	}
 	return n
 }
+
+// TestPropertiesReplicate: the creator (an administrator) renames the
+// group; a joined member sees the new friendly name and a
+// PROPERTY_CHANGED event.
+func TestPropertiesReplicate(t *testing.T) {
+	t.Parallel()
+	g := newGroup(t, "before", 1)
+	j := g.Members[1]
+	g.Creator().OK("set-name after the rename")
+	j.OKWithin(time.Minute, "wait-name 20 after the rename")
+	if ev := j.OK("events"); !strings.Contains(ev, "property") {
+		t.Errorf("no PROPERTY_CHANGED event at the joiner: %s", short(ev))
+	}
+}

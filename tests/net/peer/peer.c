@@ -36,6 +36,7 @@
  *   send-parallel <n> <max> <conn>...          send-wait <s>   send-progress
  *   sendone <conn> <size> [null]               recv <n> <s> [delay-ms]
  *   direct-close <conn>  connections           use <slot>  close  quit
+ *   name                 set-name <friendly>   wait-name <s> <friendly>
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -1541,6 +1542,58 @@ static void cmd_recv(args *a) {
     reply_ok("got=%ld bytes=%" PRIu64 " zero=%ld max=%ld ms=%.0f", got, bytes, zero, max, now_ms() - t0);
 }
 
+/* name prints the group's friendly name (the rest of the line). */
+static void cmd_name(args *a) {
+    (void)a;
+    NEED_GROUP();
+    PEER_GROUP_PROPERTIES *p = NULL;
+    CHECK_HR(PeerGroupGetProperties(cur()->h, &p), "PeerGroupGetProperties");
+    char *n = u8(p->pwzFriendlyName);
+    reply_ok("%s", n);
+    free(n);
+    PeerFreeData(p);
+}
+
+/* set-name <friendly name>: an administrator renames the group. */
+static void cmd_set_name(args *a) {
+    NEED_GROUP();
+    PEER_GROUP_PROPERTIES *p = NULL;
+    CHECK_HR(PeerGroupGetProperties(cur()->h, &p), "PeerGroupGetProperties");
+    PWSTR name = w(a->rest);
+    p->pwzFriendlyName = name;
+    HRESULT hr = PeerGroupSetProperties(cur()->h, p);
+    free(name);
+    PeerFreeData(p);
+    CHECK_HR(hr, "PeerGroupSetProperties");
+    reply_ok(NULL);
+}
+
+/* wait-name <seconds> <friendly name>: polls until the group has that
+ * friendly name. */
+static void cmd_wait_name(args *a) {
+    NEED_GROUP();
+    double t0 = now_ms(), deadline = t0 + argd(a, 1, 30) * 1e3;
+    const char *want = a->rest;
+    while (*want && *want != ' ') want++;
+    while (*want == ' ') want++;
+    for (;;) {
+        PEER_GROUP_PROPERTIES *p = NULL;
+        CHECK_HR(PeerGroupGetProperties(cur()->h, &p), "PeerGroupGetProperties");
+        char *n = u8(p->pwzFriendlyName);
+        int same = strcmp(n, want) == 0;
+        PeerFreeData(p);
+        if (same || now_ms() >= deadline) {
+            if (same) reply_ok("%.0f", now_ms() - t0);
+            else reply_err(E_FAIL, "timeout: friendly name is %s", n);
+            free(n);
+            return;
+        }
+        free(n);
+        wait_fd(cur()->ctl_fd, 100);
+        pump(cur());
+    }
+}
+
 static void cmd_use(args *a) {
     long i = argl(a, 1, 0);
     if (i < 0 || i >= MAX_SLOTS) {
@@ -1615,6 +1668,9 @@ static const struct {
     {"send-progress", cmd_send_progress},
     {"sendone", cmd_sendone},
     {"recv", cmd_recv},
+    {"name", cmd_name},
+    {"set-name", cmd_set_name},
+    {"wait-name", cmd_wait_name},
     {"use", cmd_use},
     {"close", cmd_close},
     {"sleep", cmd_sleep},
