@@ -137,6 +137,12 @@ func TestDirectPeerKilled(t *testing.T) {
 	if _, err := a.Do(time.Minute, "send-wait 30"); hrOf(err) == 0 {
 		t.Errorf("the sender to the killed peer finished without an error: %v", err)
 	}
+	// The dead member cannot be reached: CONNECTION_FAILED, not a hang.
+	_, err := a.Do(time.Minute, "direct-open %s 30", b.Identity)
+	if err == nil || !strings.Contains(err.Error(), "failed") {
+		t.Errorf("direct-open to the killed member: %v, want a DIRECT_CONNECTION CONNECTION_FAILED", err)
+	}
+	t.Logf("direct-open to the killed member: %v", err)
 	ac, _ := openDirect(t, a, c)
 	a.OK("send %d 200 65536", ac)
 	c.OK("recv 200 30")
@@ -204,5 +210,24 @@ func TestDirectParallelSenders(t *testing.T) {
 	conns := b.OK("connections 2")
 	if n, _ := strconv.Atoi(strings.Fields(conns)[0]); n != 4 {
 		t.Errorf("receiver lists %d direct connections, want 4: %s", n, conns)
+	}
+}
+
+// TestNeighborConnectionData: PeerGroupSendData also works on a
+// neighbour connection id (from PeerGroupEnumConnections); the receiver
+// gets INCOMING_DATA under its own id for that neighbour connection.
+func TestNeighborConnectionData(t *testing.T) {
+	t.Parallel()
+	g := newGroup(t, "neighbour data", 1)
+	a, b := g.Members[0], g.Members[1]
+	conns := strings.Fields(a.OK("connections 1"))
+	if len(conns) < 2 {
+		t.Fatalf("no neighbour connection: %q", conns)
+	}
+	id := strings.Split(conns[1], ":")[1]
+	a.OK("send %s 100 %d", id, maxData)
+	out := b.OK("recv 100 30")
+	if got := field(t, out, "got"); got != 100 {
+		t.Fatalf("received %d messages on the neighbour connection, want 100", got)
 	}
 }
