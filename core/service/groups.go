@@ -26,8 +26,13 @@ func (s *Service) open(id *identity.Identity, groupName string, make func() (*gr
 		return nil, err
 	}
 	if sh := s.groups[key]; sh != nil {
-		s.mu.Unlock()
-		return sh.handle()
+		// The reference is taken under s.mu, so releaseIfIdle (which
+		// removes the group under s.mu first) cannot close it under us.
+		if g, err := sh.handle(); err == nil {
+			s.mu.Unlock()
+			return g, nil
+		}
+		delete(s.groups, key) // closed by a failed takeover: start afresh
 	}
 	s.mu.Unlock()
 	sh := s.newShared(id, groupName)
@@ -35,16 +40,15 @@ func (s *Service) open(id *identity.Identity, groupName string, make func() (*gr
 		return nil, err
 	}
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	if other := s.groups[key]; other != nil || s.closed { // lost a race with another open
-		s.mu.Unlock()
-		sh.shutdown()
+		go sh.shutdown()
 		if other == nil {
 			return nil, fmt.Errorf("runtime closed: %w", peererr.ErrNotInitialized)
 		}
 		return other.handle()
 	}
 	s.groups[key] = sh
-	s.mu.Unlock()
 	return sh.handle()
 }
 

@@ -184,13 +184,15 @@ func (sh *shared) session() (session.Session, error) {
 }
 
 // detached is the host's notice that an attached process left: with no
-// handle here either, the group closes.
+// handle here either, the group closes. It runs on the server's own
+// goroutine, which closing the server waits for, so the release happens
+// on another.
 func (sh *shared) detached() {
 	sh.mu.Lock()
 	idle := sh.refs == 0 && !sh.closed
 	sh.mu.Unlock()
 	if idle {
-		sh.svc.releaseIfIdle(sh)
+		go sh.svc.releaseIfIdle(sh)
 	}
 }
 
