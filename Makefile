@@ -1,6 +1,6 @@
 # p2p: the Windows Peer Grouping API as a portable C library written in Go.
 #
-#   make           build build/libp2p.so (+ p2p.h beside it)
+#   make           build build/libp2p.so (+ p2p.h beside it) and run the demo
 #   make test      install what the tests need, then run every test
 #   make windows   cross-build build/windows/p2p.dll with mingw-w64
 #   make bench     run the benchmarks (not part of CI)
@@ -15,9 +15,9 @@ GOSRC   := $(shell find . -name '*.go' -not -path './build/*' -not -path './benc
 
 export CGO_ENABLED := 1
 
-.PHONY: all build windows test deps vet gotest ctest pytest abitest fuzz bench clean
+.PHONY: all build demo windows test deps vet gotest bench clean
 
-all: build
+all: build demo
 
 build: $(SO)
 
@@ -26,6 +26,14 @@ $(SO): $(GOSRC)
 	$(GO) build -buildmode=c-shared -trimpath -o $(SO) .
 	@rm -f $(BUILD)/libp2p.h          # the cgo header is not the public one
 	cp p2p.h $(BUILD)/p2p.h
+
+# demo: three member processes on 127.0.0.1 create, invite, join, connect
+# and exchange records (examples/demo/demo.c).
+demo: $(BUILD)/demo
+	P2P_DISCOVERY=0 $(BUILD)/demo
+
+$(BUILD)/demo: examples/demo/demo.c $(SO)
+	$(CC) -std=c11 -Wall -Wextra -O2 -I$(BUILD) $< -o $@ -L$(BUILD) -lp2p -Wl,-rpath,'$$ORIGIN'
 
 windows: $(DLL)
 
