@@ -23,6 +23,7 @@ type cbuf struct {
 	measuring bool
 	scratch   unsafe.Pointer // where measuring writes structs
 	scratchN  uintptr
+	retired   []unsafe.Pointer // outgrown scratch blocks, still referenced until the pass ends
 }
 
 const align = 8
@@ -35,7 +36,11 @@ func (b *cbuf) take(n uintptr) unsafe.Pointer {
 	b.off = off + n
 	if b.measuring {
 		if n > b.scratchN {
-			C.free(b.scratch)
+			// Earlier pieces of the object may still point into the old
+			// block: keep it until the pass ends.
+			if b.scratch != nil {
+				b.retired = append(b.retired, b.scratch)
+			}
 			b.scratch, b.scratchN = C.calloc(C.size_t(n), 1), n
 		}
 		return b.scratch
@@ -85,6 +90,9 @@ func marshal(fill func(b *cbuf) unsafe.Pointer) (unsafe.Pointer, error) {
 	m := cbuf{measuring: true}
 	fill(&m)
 	C.free(m.scratch)
+	for _, p := range m.retired {
+		C.free(p)
+	}
 	size := alignUp(m.off)
 	if size == 0 {
 		size = align

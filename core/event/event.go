@@ -222,6 +222,12 @@ type Subscription struct {
 	dataBytes int
 	closed    bool
 	room      chan struct{} // closed and replaced when data bytes drop
+
+	// sigMu orders signals against Close: once Close returns, the
+	// application's descriptor is never written again (it may close it
+	// and its number may be reused).
+	sigMu     sync.Mutex
+	sigClosed bool
 }
 
 // Next removes and returns the oldest queued event; ok is false when the
@@ -262,14 +268,19 @@ func (s *Subscription) Close() {
 
 func (s *Subscription) close() {
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	if !s.closed {
-		s.closed = true
-		s.queue = nil
-		close(s.room)
-		if c, ok := s.sig.(interface{ Close() error }); ok {
-			c.Close()
-		}
+	if s.closed {
+		s.mu.Unlock()
+		return
+	}
+	s.closed = true
+	s.queue = nil
+	close(s.room)
+	s.mu.Unlock()
+	s.sigMu.Lock()
+	defer s.sigMu.Unlock()
+	s.sigClosed = true
+	if c, ok := s.sig.(interface{ Close() error }); ok {
+		c.Close()
 	}
 }
 
@@ -285,7 +296,11 @@ func (s *Subscription) push(e Event) {
 	}
 	s.mu.Unlock()
 	if s.sig != nil {
-		s.sig.Signal() // a failed signal leaves the event queued for the next drain
+		s.sigMu.Lock()
+		if !s.sigClosed {
+			s.sig.Signal() // a failed signal leaves the event queued for the next drain
+		}
+		s.sigMu.Unlock()
 	}
 }
 
