@@ -123,8 +123,23 @@ func TestGroupCalls(t *testing.T) {
 		c.ok(l.PeerGroupOpen(c.w(alice), c.w(name), nil, &h1), "PeerGroupOpen")
 		c.ok(l.PeerGroupDelete(c.w(alice), c.w(name)), "PeerGroupDelete of an open group")
 		for _, h := range []Handle{g, h1} {
-			c.should(l.PeerGroupGetProperties(h, &gp) < 0, "PeerGroupGetProperties after the delete succeeded")
-			c.should(l.PeerGroupGetStatus(h, &status) < 0, "PeerGroupGetStatus after the delete succeeded")
+			invalid := func(code HRESULT, what string) {
+				c.Helper()
+				c.should(code < 0, "%s on a handle to a deleted group = %v, want a failure", what, code)
+			}
+			var e, he Handle
+			var rid GUID
+			invalid(l.PeerGroupGetProperties(h, &gp), "PeerGroupGetProperties")
+			invalid(l.PeerGroupGetStatus(h, &status), "PeerGroupGetStatus")
+			invalid(l.PeerGroupSetProperties(h, set), "PeerGroupSetProperties")
+			invalid(l.PeerGroupAddRecord(h, c.newRecord(GUID{Data1: 9}, "x", "", time.Now().Add(time.Hour)), &rid), "PeerGroupAddRecord")
+			invalid(l.PeerGroupEnumRecords(h, nil, &e), "PeerGroupEnumRecords")
+			invalid(l.PeerGroupEnumMembers(h, 0, nil, &e), "PeerGroupEnumMembers")
+			invalid(l.PeerGroupExportConfig(h, c.w("pw"), &xml), "PeerGroupExportConfig")
+			invalid(l.PeerGroupUniversalTimeToPeerTime(h, &u, &pt), "PeerGroupUniversalTimeToPeerTime")
+			reg := cnew[PeerGroupEventRegistration](c)
+			reg.EventType = evRecordChanged
+			invalid(l.PeerGroupRegisterEvent(h, Handle(c.eventfd()), 1, reg, &he), "PeerGroupRegisterEvent")
 		}
 		c.expect(l.PeerGroupOpen(c.w(alice), c.w(name), nil, &h2), peerENotFound, "PeerGroupOpen after the delete")
 		c.expect(l.PeerGroupDelete(c.w(alice), c.w(name)), peerENotFound, "PeerGroupDelete twice")

@@ -1,14 +1,12 @@
 package cabi
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"runtime"
 	"slices"
 	"sort"
 	"strconv"
@@ -681,21 +679,3 @@ func eventually(d time.Duration, f func() bool) bool {
 		time.Sleep(50 * time.Millisecond)
 	}
 }
-
-// readLines reads a small text file's lines.
-func readLines(path string) ([]string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	var lines []string
-	s := bufio.NewScanner(f)
-	for s.Scan() {
-		lines = append(lines, s.Text())
-	}
-	return lines, s.Err()
-}
-
-// numCPU is used to size concurrency in the stress test.
-var numCPU = runtime.NumCPU
