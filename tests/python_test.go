@@ -31,8 +31,8 @@ func TestPython(t *testing.T) {
 	if m == nil || !regexp.MustCompile(`(?m)^OK$`).MatchString(out) {
 		t.Fatalf("test_p2p.py did not report success:\n%s", out)
 	}
-	if n, _ := strconv.Atoi(m[1]); n < 15 {
-		t.Fatalf("test_p2p.py ran %d tests, want at least 15:\n%s", n, out)
+	if n, _ := strconv.Atoi(m[1]); n < 16 {
+		t.Fatalf("test_p2p.py ran %d tests, want at least 16:\n%s", n, out)
 	}
 	t.Logf("test_p2p.py: %s Python tests passed", m[1])
 }

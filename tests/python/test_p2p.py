@@ -363,6 +363,60 @@ class TestEvents(Base):
                                  ctypes.c_void_p(0xDEADBEEF))
 
 
+class TestNetwork(Base):
+    """Two members of one group in this process, over loopback."""
+
+    def wait_for(self, what, fn, timeout=30.0):
+        deadline = datetime.datetime.now() + datetime.timedelta(seconds=timeout)
+        while datetime.datetime.now() < deadline:
+            v = fn()
+            if v:
+                return v
+            select.select([], [], [], 0.05)
+        self.fail("timed out waiting for " + what)
+
+    def event(self, reg, what, match):
+        """The first event of the registration for which match is true."""
+        def find():
+            for e in reg.wait(0.2):
+                if match(e):
+                    return e
+        return self.wait_for(what, find)
+
+    def test_connect_direct_connection_send_data(self):
+        lib = self.lib
+        alice = lib.identity_create("netalice", "Alice")
+        bob = lib.identity_create("netbob", "Bob")
+        with lib.group_create(alice, "net", "Net") as g, p2p.EventHandle() as eva, p2p.EventHandle() as evb:
+            types = [p2p.PEER_GROUP_EVENT_DIRECT_CONNECTION, p2p.PEER_GROUP_EVENT_INCOMING_DATA]
+            with g.register_event(eva, types) as rega:
+                self.assertFalse(g.connect())
+                self.assertTrue(g.connect(), "a second connect is PEER_S_ALREADY_CONNECTED")
+                me = self.wait_for("alice's address", lambda: [m for m in g.members(p2p.PEER_MEMBER_PRESENT) if m.addresses])
+                self.assertEqual(me[0].identity, alice)
+                self.assertIn(p2p.PEER_GROUP_ROLE_ADMIN, me[0].roles)
+                ip, port = me[0].addresses[0]
+                inv = g.create_invitation(lib.identity_get_xml(bob))
+                with lib.group_join(bob, inv) as gb, gb.register_event(evb, types) as regb:
+                    self.assertFalse(gb.connect_by_address([("127.0.0.1", port), (ip, port)]))
+                    self.wait_for("bob's neighbour", lambda: gb.connections(p2p.PEER_CONNECTION_NEIGHBOR))
+                    self.wait_for("bob is ready", lambda: gb.status & p2p.PEER_GROUP_STATUS_HAS_CONNECTIONS)
+                    self.assertPeerError(p2p.PEER_E_CONNECT_SELF, g.open_direct_connection, alice)
+                    cid = g.open_direct_connection(bob)
+                    e = self.event(rega, "alice's DIRECT_CONNECTION",
+                                   lambda e: e.type == p2p.PEER_GROUP_EVENT_DIRECT_CONNECTION)
+                    self.assertEqual((e.connection_id, e.connection_status), (cid, p2p.PEER_CONNECTED))
+                    e = self.event(regb, "bob's DIRECT_CONNECTION", lambda e: e.type == p2p.PEER_GROUP_EVENT_DIRECT_CONNECTION)
+                    self.assertEqual(e.connection_status, p2p.PEER_CONNECTED)
+                    g.send_data(cid, TYPE_A, b"ping\x00\xff")
+                    e = self.event(regb, "bob's INCOMING_DATA", lambda e: e.type == p2p.PEER_GROUP_EVENT_INCOMING_DATA)
+                    self.assertEqual((e.data, e.data_type), (b"ping\x00\xff", TYPE_A))
+                    direct = g.connections(p2p.PEER_CONNECTION_DIRECT)
+                    self.assertEqual([(c.connection_id, c.peer_id) for c in direct], [(cid, bob)])
+                    g.close_direct_connection(cid)
+                    self.assertPeerError(p2p.PEER_E_CONNECTION_NOT_FOUND, g.send_data, cid, TYPE_A, b"x")
+
+
 class TestBadInput(Base):
     def test_null_arguments(self):
         raw = self.lib.raw
