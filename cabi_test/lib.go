@@ -1,3 +1,5 @@
+//go:build linux
+
 // Package cabi (directory cabi_test) calls the C ABI of the built shared library
 // (build/libp2p.so) exactly as a C program would: it loads the library
 // with dlopen, resolves each of the 54 functions of p2p.h with dlsym and
