@@ -43,6 +43,7 @@ import ctypes
 import datetime
 import os
 import select
+import socket
 import sys
 import uuid
 from ctypes import (POINTER, Structure, Union, byref, c_int32, c_size_t, c_uint16, c_uint32, c_uint64, c_ubyte,
@@ -306,7 +307,7 @@ class PEER_ADDRESS(Structure):
 
 
 # The library accepts Windows' AF_INET6 (23) or the platform's on input.
-_AF_INET6 = 23 if sys.platform == "win32" else __import__("socket").AF_INET6
+_AF_INET6 = 23 if sys.platform == "win32" else socket.AF_INET6
 
 
 class PEER_CONNECTION_INFO(Structure):
