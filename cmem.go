@@ -112,9 +112,13 @@ func marshal(fill func(b *cbuf) unsafe.Pointer) (unsafe.Pointer, error) {
 
 // freeData releases a block returned by marshal; unknown pointers are
 // ignored.
-func freeData(p unsafe.Pointer) {
-	if p != nil && allocs.Take(uintptr(p)) {
-		C.free(p)
+func freeData(p unsafe.Pointer) { freeBlock(uintptr(p)) }
+
+// freeBlock is freeData for an address received from the application: it
+// becomes a pointer only once it is known to be one of our blocks.
+func freeBlock(u uintptr) {
+	if u != 0 && allocs.Take(u) {
+		C.free(*(*unsafe.Pointer)(unsafe.Pointer(&u)))
 	}
 }
 

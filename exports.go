@@ -2,6 +2,7 @@ package main
 
 /*
 #cgo CFLAGS: -I${SRCDIR}
+#define P2P_NO_PROTOTYPES
 #include "p2p.h"
 */
 import "C"
@@ -39,8 +40,8 @@ func cGUID(p C.LPCGUID) *C.GUID { return (*C.GUID)(unsafe.Pointer(p)) }
 func errNull(what string) error { return fmt.Errorf("%s is NULL: %w", what, peererr.ErrInvalidArg) }
 
 // groupOf resolves an HGROUP.
-func groupOf(h C.HGROUP) (*service.Group, error) {
-	v, err := table.Get(uint64(uintptr(h)), handles.Group)
+func groupOf(h uintptr) (*service.Group, error) {
+	v, err := table.Get(uint64(h), handles.Group)
 	if err != nil {
 		return nil, err
 	}
@@ -69,19 +70,24 @@ func returnEnum(out *C.HPEERENUM, h uint64, err error) error {
 // ---- Common calls ----
 
 //export PeerFreeData
-func PeerFreeData(pvData C.LPCVOID) {
+func PeerFreeData(pvData uintptr) {
 	defer func() { recover() }()
-	freeData(unsafe.Pointer(pvData))
+	freeBlock(pvData)
 }
 
 //export PeerGetItemCount
-func PeerGetItemCount(hPeerEnum C.HPEERENUM, pCount *C.ULONG) C.HRESULT {
+func PeerGetItemCount(hPeerEnum uintptr, pCount uintptr) C.HRESULT {
 	return hr(call(func(*service.Service) error {
+		var args ptrArgs
+		pCount := argPtr[C.ULONG](&args, pCount)
+		if args.err != nil {
+			return args.err
+		}
 		if pCount == nil {
 			return errNull("pCount")
 		}
 		*pCount = 0
-		v, err := table.Get(uint64(uintptr(hPeerEnum)), handles.Enum)
+		v, err := table.Get(uint64(hPeerEnum), handles.Enum)
 		if err != nil {
 			return err
 		}
@@ -91,15 +97,21 @@ func PeerGetItemCount(hPeerEnum C.HPEERENUM, pCount *C.ULONG) C.HRESULT {
 }
 
 //export PeerGetNextItem
-func PeerGetNextItem(hPeerEnum C.HPEERENUM, pCount *C.ULONG, pppvItems **C.PVOID) C.HRESULT {
+func PeerGetNextItem(hPeerEnum uintptr, pCount uintptr, pppvItems uintptr) C.HRESULT {
 	return hr(call(func(*service.Service) error {
+		var args ptrArgs
+		pCount := argPtr[C.ULONG](&args, pCount)
+		pppvItems := argPtr[*C.PVOID](&args, pppvItems)
+		if args.err != nil {
+			return args.err
+		}
 		if pCount == nil || pppvItems == nil {
 			return errNull("pCount or pppvItems")
 		}
 		*pppvItems = nil
 		want := int(*pCount)
 		*pCount = 0
-		v, err := table.Get(uint64(uintptr(hPeerEnum)), handles.Enum)
+		v, err := table.Get(uint64(hPeerEnum), handles.Enum)
 		if err != nil {
 			return err
 		}
@@ -114,9 +126,9 @@ func PeerGetNextItem(hPeerEnum C.HPEERENUM, pCount *C.ULONG, pppvItems **C.PVOID
 }
 
 //export PeerEndEnumeration
-func PeerEndEnumeration(hPeerEnum C.HPEERENUM) C.HRESULT {
+func PeerEndEnumeration(hPeerEnum uintptr) C.HRESULT {
 	return hr(call(func(*service.Service) error {
-		_, err := table.Remove(uint64(uintptr(hPeerEnum)), handles.Enum)
+		_, err := table.Remove(uint64(hPeerEnum), handles.Enum)
 		return err
 	}))
 }
@@ -124,8 +136,13 @@ func PeerEndEnumeration(hPeerEnum C.HPEERENUM) C.HRESULT {
 // ---- Startup and shutdown ----
 
 //export PeerGroupStartup
-func PeerGroupStartup(wVersionRequested C.WORD, pVersionData C.PPEER_VERSION_DATA) C.HRESULT {
+func PeerGroupStartup(wVersionRequested C.WORD, pVersionData uintptr) C.HRESULT {
 	return hr(guard(func() error {
+		var args ptrArgs
+		pVersionData := argPtr[C.PEER_VERSION_DATA](&args, pVersionData)
+		if args.err != nil {
+			return args.err
+		}
 		if pVersionData == nil {
 			return errNull("pVersionData")
 		}
@@ -152,8 +169,14 @@ func PeerGroupShutdown() C.HRESULT {
 // ---- Group lifecycle ----
 
 //export PeerGroupCreate
-func PeerGroupCreate(pProperties C.PPEER_GROUP_PROPERTIES, phGroup *C.HGROUP) C.HRESULT {
+func PeerGroupCreate(pProperties uintptr, phGroup uintptr) C.HRESULT {
 	return hr(call(func(svc *service.Service) error {
+		var args ptrArgs
+		pProperties := argPtr[C.PEER_GROUP_PROPERTIES](&args, pProperties)
+		phGroup := argPtr[C.HGROUP](&args, phGroup)
+		if args.err != nil {
+			return args.err
+		}
 		if phGroup == nil {
 			return errNull("phGroup")
 		}
@@ -188,8 +211,16 @@ func returnGroup(out *C.HGROUP, g *service.Group) error {
 }
 
 //export PeerGroupOpen
-func PeerGroupOpen(pwzIdentity C.PCWSTR, pwzGroupPeerName C.PCWSTR, pwzCloud C.PCWSTR, phGroup *C.HGROUP) C.HRESULT {
+func PeerGroupOpen(pwzIdentity uintptr, pwzGroupPeerName uintptr, pwzCloud uintptr, phGroup uintptr) C.HRESULT {
 	return hr(call(func(svc *service.Service) error {
+		var args ptrArgs
+		pwzIdentity := argPtr[C.WCHAR](&args, pwzIdentity)
+		pwzGroupPeerName := argPtr[C.WCHAR](&args, pwzGroupPeerName)
+		pwzCloud := argPtr[C.WCHAR](&args, pwzCloud)
+		phGroup := argPtr[C.HGROUP](&args, phGroup)
+		if args.err != nil {
+			return args.err
+		}
 		if phGroup == nil {
 			return errNull("phGroup")
 		}
@@ -214,9 +245,17 @@ func PeerGroupOpen(pwzIdentity C.PCWSTR, pwzGroupPeerName C.PCWSTR, pwzCloud C.P
 }
 
 //export PeerGroupJoin
-func PeerGroupJoin(pwzIdentity C.PCWSTR, pwzInvitation C.PCWSTR, pwzCloud C.PCWSTR, phGroup *C.HGROUP) C.HRESULT {
+func PeerGroupJoin(pwzIdentity uintptr, pwzInvitation uintptr, pwzCloud uintptr, phGroup uintptr) C.HRESULT {
 	var already bool
 	code := call(func(svc *service.Service) error {
+		var args ptrArgs
+		pwzIdentity := argPtr[C.WCHAR](&args, pwzIdentity)
+		pwzInvitation := argPtr[C.WCHAR](&args, pwzInvitation)
+		pwzCloud := argPtr[C.WCHAR](&args, pwzCloud)
+		phGroup := argPtr[C.HGROUP](&args, phGroup)
+		if args.err != nil {
+			return args.err
+		}
 		if phGroup == nil {
 			return errNull("phGroup")
 		}
@@ -246,9 +285,18 @@ func PeerGroupJoin(pwzIdentity C.PCWSTR, pwzInvitation C.PCWSTR, pwzCloud C.PCWS
 }
 
 //export PeerGroupPasswordJoin
-func PeerGroupPasswordJoin(pwzIdentity C.PCWSTR, pwzInvitation C.PCWSTR, pwzPassword C.PCWSTR, pwzCloud C.PCWSTR, phGroup *C.HGROUP) C.HRESULT {
+func PeerGroupPasswordJoin(pwzIdentity uintptr, pwzInvitation uintptr, pwzPassword uintptr, pwzCloud uintptr, phGroup uintptr) C.HRESULT {
 	var already bool
 	code := call(func(svc *service.Service) error {
+		var args ptrArgs
+		pwzIdentity := argPtr[C.WCHAR](&args, pwzIdentity)
+		pwzInvitation := argPtr[C.WCHAR](&args, pwzInvitation)
+		pwzPassword := argPtr[C.WCHAR](&args, pwzPassword)
+		pwzCloud := argPtr[C.WCHAR](&args, pwzCloud)
+		phGroup := argPtr[C.HGROUP](&args, phGroup)
+		if args.err != nil {
+			return args.err
+		}
 		if phGroup == nil {
 			return errNull("phGroup")
 		}
@@ -282,14 +330,19 @@ func PeerGroupPasswordJoin(pwzIdentity C.PCWSTR, pwzInvitation C.PCWSTR, pwzPass
 }
 
 //export PeerGroupConnect
-func PeerGroupConnect(hGroup C.HGROUP) C.HRESULT {
+func PeerGroupConnect(hGroup uintptr) C.HRESULT {
 	return hr(connect(hGroup, nil))
 }
 
 //export PeerGroupConnectByAddress
-func PeerGroupConnectByAddress(hGroup C.HGROUP, cAddresses C.ULONG, pAddresses C.PPEER_ADDRESS) C.HRESULT {
+func PeerGroupConnectByAddress(hGroup uintptr, cAddresses C.ULONG, pAddresses uintptr) C.HRESULT {
 	var addrs []netip.AddrPort
 	code := guard(func() error {
+		var args ptrArgs
+		pAddresses := argPtr[C.PEER_ADDRESS](&args, pAddresses)
+		if args.err != nil {
+			return args.err
+		}
 		if cAddresses == 0 || cAddresses > maxConnectAddresses || pAddresses == nil {
 			return fmt.Errorf("%d addresses: %w", cAddresses, peererr.ErrInvalidArg)
 		}
@@ -315,7 +368,7 @@ func PeerGroupConnectByAddress(hGroup C.HGROUP, cAddresses C.ULONG, pAddresses C
 const maxConnectAddresses = 32
 
 // connect takes a group online; PEER_S_ALREADY_CONNECTED if it was.
-func connect(hGroup C.HGROUP, addrs []netip.AddrPort) uint32 {
+func connect(hGroup uintptr, addrs []netip.AddrPort) uint32 {
 	already := false
 	code := call(func(svc *service.Service) error {
 		g, err := groupOf(hGroup)
@@ -332,9 +385,9 @@ func connect(hGroup C.HGROUP, addrs []netip.AddrPort) uint32 {
 }
 
 //export PeerGroupClose
-func PeerGroupClose(hGroup C.HGROUP) C.HRESULT {
+func PeerGroupClose(hGroup uintptr) C.HRESULT {
 	return hr(call(func(*service.Service) error {
-		v, err := table.Remove(uint64(uintptr(hGroup)), handles.Group)
+		v, err := table.Remove(uint64(hGroup), handles.Group)
 		if err != nil {
 			return err
 		}
@@ -343,8 +396,14 @@ func PeerGroupClose(hGroup C.HGROUP) C.HRESULT {
 }
 
 //export PeerGroupDelete
-func PeerGroupDelete(pwzIdentity C.PCWSTR, pwzGroupPeerName C.PCWSTR) C.HRESULT {
+func PeerGroupDelete(pwzIdentity uintptr, pwzGroupPeerName uintptr) C.HRESULT {
 	return hr(call(func(svc *service.Service) error {
+		var args ptrArgs
+		pwzIdentity := argPtr[C.WCHAR](&args, pwzIdentity)
+		pwzGroupPeerName := argPtr[C.WCHAR](&args, pwzGroupPeerName)
+		if args.err != nil {
+			return args.err
+		}
 		id, err := optString(u16(pwzIdentity), maxName)
 		if err != nil {
 			return err
@@ -358,8 +417,13 @@ func PeerGroupDelete(pwzIdentity C.PCWSTR, pwzGroupPeerName C.PCWSTR) C.HRESULT 
 }
 
 //export PeerGroupGetStatus
-func PeerGroupGetStatus(hGroup C.HGROUP, pdwStatus *C.DWORD) C.HRESULT {
+func PeerGroupGetStatus(hGroup uintptr, pdwStatus uintptr) C.HRESULT {
 	return hr(call(func(*service.Service) error {
+		var args ptrArgs
+		pdwStatus := argPtr[C.DWORD](&args, pdwStatus)
+		if args.err != nil {
+			return args.err
+		}
 		if pdwStatus == nil {
 			return errNull("pdwStatus")
 		}
@@ -368,14 +432,22 @@ func PeerGroupGetStatus(hGroup C.HGROUP, pdwStatus *C.DWORD) C.HRESULT {
 		if err != nil {
 			return err
 		}
+		if g.Closed() { // deleted under this handle
+			return peererr.ErrInvalidGroup
+		}
 		*pdwStatus = C.DWORD(g.Status())
 		return nil
 	}))
 }
 
 //export PeerGroupGetProperties
-func PeerGroupGetProperties(hGroup C.HGROUP, ppProperties *C.PPEER_GROUP_PROPERTIES) C.HRESULT {
+func PeerGroupGetProperties(hGroup uintptr, ppProperties uintptr) C.HRESULT {
 	return hr(call(func(*service.Service) error {
+		var args ptrArgs
+		ppProperties := argPtr[C.PPEER_GROUP_PROPERTIES](&args, ppProperties)
+		if args.err != nil {
+			return args.err
+		}
 		if ppProperties == nil {
 			return errNull("ppProperties")
 		}
@@ -401,8 +473,13 @@ func PeerGroupGetProperties(hGroup C.HGROUP, ppProperties *C.PPEER_GROUP_PROPERT
 }
 
 //export PeerGroupSetProperties
-func PeerGroupSetProperties(hGroup C.HGROUP, pProperties C.PPEER_GROUP_PROPERTIES) C.HRESULT {
+func PeerGroupSetProperties(hGroup uintptr, pProperties uintptr) C.HRESULT {
 	return hr(call(func(*service.Service) error {
+		var args ptrArgs
+		pProperties := argPtr[C.PEER_GROUP_PROPERTIES](&args, pProperties)
+		if args.err != nil {
+			return args.err
+		}
 		g, err := groupOf(hGroup)
 		if err != nil {
 			return err
@@ -416,20 +493,32 @@ func PeerGroupSetProperties(hGroup C.HGROUP, pProperties C.PPEER_GROUP_PROPERTIE
 }
 
 //export PeerGroupPeerTimeToUniversalTime
-func PeerGroupPeerTimeToUniversalTime(hGroup C.HGROUP, pftPeerTime *C.FILETIME, pftUniversalTime *C.FILETIME) C.HRESULT {
+func PeerGroupPeerTimeToUniversalTime(hGroup uintptr, pftPeerTime uintptr, pftUniversalTime uintptr) C.HRESULT {
 	return hr(call(func(*service.Service) error {
+		var args ptrArgs
+		pftPeerTime := argPtr[C.FILETIME](&args, pftPeerTime)
+		pftUniversalTime := argPtr[C.FILETIME](&args, pftUniversalTime)
+		if args.err != nil {
+			return args.err
+		}
 		return convertTime(hGroup, pftPeerTime, pftUniversalTime, (*service.Group).PeerTimeToUniversal)
 	}))
 }
 
 //export PeerGroupUniversalTimeToPeerTime
-func PeerGroupUniversalTimeToPeerTime(hGroup C.HGROUP, pftUniversalTime *C.FILETIME, pftPeerTime *C.FILETIME) C.HRESULT {
+func PeerGroupUniversalTimeToPeerTime(hGroup uintptr, pftUniversalTime uintptr, pftPeerTime uintptr) C.HRESULT {
 	return hr(call(func(*service.Service) error {
+		var args ptrArgs
+		pftUniversalTime := argPtr[C.FILETIME](&args, pftUniversalTime)
+		pftPeerTime := argPtr[C.FILETIME](&args, pftPeerTime)
+		if args.err != nil {
+			return args.err
+		}
 		return convertTime(hGroup, pftUniversalTime, pftPeerTime, (*service.Group).UniversalToPeerTime)
 	}))
 }
 
-func convertTime(hGroup C.HGROUP, in, out *C.FILETIME, conv func(*service.Group, filetime.FILETIME) (filetime.FILETIME, error)) error {
+func convertTime(hGroup uintptr, in, out *C.FILETIME, conv func(*service.Group, filetime.FILETIME) (filetime.FILETIME, error)) error {
 	if in == nil || out == nil {
 		return errNull("FILETIME")
 	}
@@ -448,8 +537,16 @@ func convertTime(hGroup C.HGROUP, in, out *C.FILETIME, conv func(*service.Group,
 // ---- Invitations and credentials ----
 
 //export PeerGroupCreateInvitation
-func PeerGroupCreateInvitation(hGroup C.HGROUP, pwzIdentityInfo C.PCWSTR, pftExpiration *C.FILETIME, cRoles C.ULONG, pRoles C.LPCGUID, ppwzInvitation *C.PWSTR) C.HRESULT {
+func PeerGroupCreateInvitation(hGroup uintptr, pwzIdentityInfo uintptr, pftExpiration uintptr, cRoles C.ULONG, pRoles uintptr, ppwzInvitation uintptr) C.HRESULT {
 	return hr(call(func(*service.Service) error {
+		var args ptrArgs
+		pwzIdentityInfo := argPtr[C.WCHAR](&args, pwzIdentityInfo)
+		pftExpiration := argPtr[C.FILETIME](&args, pftExpiration)
+		pRoles := argPtr[C.GUID](&args, pRoles)
+		ppwzInvitation := argPtr[C.PWSTR](&args, ppwzInvitation)
+		if args.err != nil {
+			return args.err
+		}
 		if ppwzInvitation == nil {
 			return errNull("ppwzInvitation")
 		}
@@ -481,8 +578,13 @@ func PeerGroupCreateInvitation(hGroup C.HGROUP, pwzIdentityInfo C.PCWSTR, pftExp
 }
 
 //export PeerGroupCreatePasswordInvitation
-func PeerGroupCreatePasswordInvitation(hGroup C.HGROUP, ppwzInvitation *C.PWSTR) C.HRESULT {
+func PeerGroupCreatePasswordInvitation(hGroup uintptr, ppwzInvitation uintptr) C.HRESULT {
 	return hr(call(func(*service.Service) error {
+		var args ptrArgs
+		ppwzInvitation := argPtr[C.PWSTR](&args, ppwzInvitation)
+		if args.err != nil {
+			return args.err
+		}
 		if ppwzInvitation == nil {
 			return errNull("ppwzInvitation")
 		}
@@ -500,7 +602,7 @@ func PeerGroupCreatePasswordInvitation(hGroup C.HGROUP, ppwzInvitation *C.PWSTR)
 }
 
 //export PeerGroupResumePasswordAuthentication
-func PeerGroupResumePasswordAuthentication(hGroup C.HGROUP, hPeerEventHandle C.HPEEREVENT) C.HRESULT {
+func PeerGroupResumePasswordAuthentication(hGroup uintptr, hPeerEventHandle uintptr) C.HRESULT {
 	return hr(call(func(*service.Service) error {
 		g, err := groupOf(hGroup)
 		if err != nil {
@@ -514,8 +616,14 @@ func PeerGroupResumePasswordAuthentication(hGroup C.HGROUP, hPeerEventHandle C.H
 }
 
 //export PeerGroupParseInvitation
-func PeerGroupParseInvitation(pwzInvitation C.PCWSTR, ppInvitationInfo *C.PPEER_INVITATION_INFO) C.HRESULT {
+func PeerGroupParseInvitation(pwzInvitation uintptr, ppInvitationInfo uintptr) C.HRESULT {
 	return hr(call(func(*service.Service) error {
+		var args ptrArgs
+		pwzInvitation := argPtr[C.WCHAR](&args, pwzInvitation)
+		ppInvitationInfo := argPtr[C.PPEER_INVITATION_INFO](&args, ppInvitationInfo)
+		if args.err != nil {
+			return args.err
+		}
 		if ppInvitationInfo == nil {
 			return errNull("ppInvitationInfo")
 		}
@@ -542,8 +650,15 @@ func PeerGroupParseInvitation(pwzInvitation C.PCWSTR, ppInvitationInfo *C.PPEER_
 }
 
 //export PeerGroupIssueCredentials
-func PeerGroupIssueCredentials(hGroup C.HGROUP, pwzSubjectIdentity C.PCWSTR, pCredentialInfo *C.PEER_CREDENTIAL_INFO, dwFlags C.DWORD, ppwzInvitation *C.PWSTR) C.HRESULT {
+func PeerGroupIssueCredentials(hGroup uintptr, pwzSubjectIdentity uintptr, pCredentialInfo uintptr, dwFlags C.DWORD, ppwzInvitation uintptr) C.HRESULT {
 	return hr(call(func(*service.Service) error {
+		var args ptrArgs
+		pwzSubjectIdentity := argPtr[C.WCHAR](&args, pwzSubjectIdentity)
+		pCredentialInfo := argPtr[C.PEER_CREDENTIAL_INFO](&args, pCredentialInfo)
+		ppwzInvitation := argPtr[C.PWSTR](&args, ppwzInvitation)
+		if args.err != nil {
+			return args.err
+		}
 		if ppwzInvitation != nil {
 			*ppwzInvitation = nil
 		}
@@ -571,8 +686,14 @@ func PeerGroupIssueCredentials(hGroup C.HGROUP, pwzSubjectIdentity C.PCWSTR, pCr
 }
 
 //export PeerGroupExportConfig
-func PeerGroupExportConfig(hGroup C.HGROUP, pwzPassword C.PCWSTR, ppwzXML *C.PWSTR) C.HRESULT {
+func PeerGroupExportConfig(hGroup uintptr, pwzPassword uintptr, ppwzXML uintptr) C.HRESULT {
 	return hr(call(func(svc *service.Service) error {
+		var args ptrArgs
+		pwzPassword := argPtr[C.WCHAR](&args, pwzPassword)
+		ppwzXML := argPtr[C.PWSTR](&args, ppwzXML)
+		if args.err != nil {
+			return args.err
+		}
 		if ppwzXML == nil {
 			return errNull("ppwzXML")
 		}
@@ -594,8 +715,16 @@ func PeerGroupExportConfig(hGroup C.HGROUP, pwzPassword C.PCWSTR, ppwzXML *C.PWS
 }
 
 //export PeerGroupImportConfig
-func PeerGroupImportConfig(pwzXML C.PCWSTR, pwzPassword C.PCWSTR, fOverwrite C.WINBOOL, ppwzIdentity *C.PWSTR, ppwzGroup *C.PWSTR) C.HRESULT {
+func PeerGroupImportConfig(pwzXML uintptr, pwzPassword uintptr, fOverwrite C.WINBOOL, ppwzIdentity uintptr, ppwzGroup uintptr) C.HRESULT {
 	return hr(call(func(svc *service.Service) error {
+		var args ptrArgs
+		pwzXML := argPtr[C.WCHAR](&args, pwzXML)
+		pwzPassword := argPtr[C.WCHAR](&args, pwzPassword)
+		ppwzIdentity := argPtr[C.PWSTR](&args, ppwzIdentity)
+		ppwzGroup := argPtr[C.PWSTR](&args, ppwzGroup)
+		if args.err != nil {
+			return args.err
+		}
 		if ppwzIdentity == nil || ppwzGroup == nil {
 			return errNull("ppwzIdentity or ppwzGroup")
 		}
@@ -627,8 +756,14 @@ func PeerGroupImportConfig(pwzXML C.PCWSTR, pwzPassword C.PCWSTR, fOverwrite C.W
 // ---- Members and connections ----
 
 //export PeerGroupEnumMembers
-func PeerGroupEnumMembers(hGroup C.HGROUP, dwFlags C.DWORD, pwzIdentity C.PCWSTR, phPeerEnum *C.HPEERENUM) C.HRESULT {
+func PeerGroupEnumMembers(hGroup uintptr, dwFlags C.DWORD, pwzIdentity uintptr, phPeerEnum uintptr) C.HRESULT {
 	return hr(call(func(*service.Service) error {
+		var args ptrArgs
+		pwzIdentity := argPtr[C.WCHAR](&args, pwzIdentity)
+		phPeerEnum := argPtr[C.HPEERENUM](&args, phPeerEnum)
+		if args.err != nil {
+			return args.err
+		}
 		if phPeerEnum == nil {
 			return errNull("phPeerEnum")
 		}
@@ -651,8 +786,15 @@ func PeerGroupEnumMembers(hGroup C.HGROUP, dwFlags C.DWORD, pwzIdentity C.PCWSTR
 }
 
 //export PeerGroupOpenDirectConnection
-func PeerGroupOpenDirectConnection(hGroup C.HGROUP, pwzIdentity C.PCWSTR, pAddress C.PPEER_ADDRESS, pullConnectionId *C.ULONGLONG) C.HRESULT {
+func PeerGroupOpenDirectConnection(hGroup uintptr, pwzIdentity uintptr, pAddress uintptr, pullConnectionId uintptr) C.HRESULT {
 	return hr(call(func(*service.Service) error {
+		var args ptrArgs
+		pwzIdentity := argPtr[C.WCHAR](&args, pwzIdentity)
+		pAddress := argPtr[C.PEER_ADDRESS](&args, pAddress)
+		pullConnectionId := argPtr[C.ULONGLONG](&args, pullConnectionId)
+		if args.err != nil {
+			return args.err
+		}
 		if pullConnectionId == nil {
 			return errNull("pullConnectionId")
 		}
@@ -681,7 +823,7 @@ func PeerGroupOpenDirectConnection(hGroup C.HGROUP, pwzIdentity C.PCWSTR, pAddre
 }
 
 //export PeerGroupCloseDirectConnection
-func PeerGroupCloseDirectConnection(hGroup C.HGROUP, ullConnectionId C.ULONGLONG) C.HRESULT {
+func PeerGroupCloseDirectConnection(hGroup uintptr, ullConnectionId C.ULONGLONG) C.HRESULT {
 	return hr(call(func(*service.Service) error {
 		g, err := groupOf(hGroup)
 		if err != nil {
@@ -692,8 +834,13 @@ func PeerGroupCloseDirectConnection(hGroup C.HGROUP, ullConnectionId C.ULONGLONG
 }
 
 //export PeerGroupEnumConnections
-func PeerGroupEnumConnections(hGroup C.HGROUP, dwFlags C.DWORD, phPeerEnum *C.HPEERENUM) C.HRESULT {
+func PeerGroupEnumConnections(hGroup uintptr, dwFlags C.DWORD, phPeerEnum uintptr) C.HRESULT {
 	return hr(call(func(*service.Service) error {
+		var args ptrArgs
+		phPeerEnum := argPtr[C.HPEERENUM](&args, phPeerEnum)
+		if args.err != nil {
+			return args.err
+		}
 		if phPeerEnum == nil {
 			return errNull("phPeerEnum")
 		}
@@ -712,8 +859,14 @@ func PeerGroupEnumConnections(hGroup C.HGROUP, dwFlags C.DWORD, phPeerEnum *C.HP
 }
 
 //export PeerGroupSendData
-func PeerGroupSendData(hGroup C.HGROUP, ullConnectionId C.ULONGLONG, pType C.LPCGUID, cbData C.ULONG, pvData C.PVOID) C.HRESULT {
+func PeerGroupSendData(hGroup uintptr, ullConnectionId C.ULONGLONG, pType uintptr, cbData C.ULONG, pvData uintptr) C.HRESULT {
 	return hr(call(func(*service.Service) error {
+		var args ptrArgs
+		pType := argPtr[C.GUID](&args, pType)
+		pvData := argPtr[byte](&args, pvData)
+		if args.err != nil {
+			return args.err
+		}
 		g, err := groupOf(hGroup)
 		if err != nil {
 			return err
@@ -735,8 +888,14 @@ func PeerGroupSendData(hGroup C.HGROUP, ullConnectionId C.ULONGLONG, pType C.LPC
 const maxRegistrations = 64
 
 //export PeerGroupRegisterEvent
-func PeerGroupRegisterEvent(hGroup C.HGROUP, hEvent C.HANDLE, cEventRegistration C.DWORD, pEventRegistrations *C.PEER_GROUP_EVENT_REGISTRATION, phPeerEvent *C.HPEEREVENT) C.HRESULT {
+func PeerGroupRegisterEvent(hGroup uintptr, hEvent uintptr, cEventRegistration C.DWORD, pEventRegistrations uintptr, phPeerEvent uintptr) C.HRESULT {
 	return hr(call(func(*service.Service) error {
+		var args ptrArgs
+		pEventRegistrations := argPtr[C.PEER_GROUP_EVENT_REGISTRATION](&args, pEventRegistrations)
+		phPeerEvent := argPtr[C.HPEEREVENT](&args, phPeerEvent)
+		if args.err != nil {
+			return args.err
+		}
 		if phPeerEvent == nil {
 			return errNull("phPeerEvent")
 		}
@@ -764,7 +923,7 @@ func PeerGroupRegisterEvent(hGroup C.HGROUP, hEvent C.HANDLE, cEventRegistration
 			}
 			filters = append(filters, f)
 		}
-		sig, err := event.NewHandleSignaler(uintptr(unsafe.Pointer(hEvent)))
+		sig, err := event.NewHandleSignaler(hEvent)
 		if err != nil {
 			return err
 		}
@@ -784,12 +943,12 @@ func PeerGroupRegisterEvent(hGroup C.HGROUP, hEvent C.HANDLE, cEventRegistration
 
 // eventOf resolves an HPEEREVENT; an unknown one is
 // PEER_E_EVENT_HANDLE_NOT_FOUND, as the API documents.
-func eventOf(h C.HPEEREVENT, remove bool) (*service.Registration, error) {
+func eventOf(h uintptr, remove bool) (*service.Registration, error) {
 	get := table.Get
 	if remove {
 		get = table.Remove
 	}
-	v, err := get(uint64(uintptr(h)), handles.Event)
+	v, err := get(uint64(h), handles.Event)
 	if err != nil {
 		return nil, fmt.Errorf("event handle: %w", peererr.ErrEventHandleNotFound)
 	}
@@ -797,7 +956,7 @@ func eventOf(h C.HPEEREVENT, remove bool) (*service.Registration, error) {
 }
 
 //export PeerGroupUnregisterEvent
-func PeerGroupUnregisterEvent(hPeerEvent C.HPEEREVENT) C.HRESULT {
+func PeerGroupUnregisterEvent(hPeerEvent uintptr) C.HRESULT {
 	return hr(call(func(*service.Service) error {
 		sub, err := eventOf(hPeerEvent, true)
 		if err != nil {
@@ -809,9 +968,14 @@ func PeerGroupUnregisterEvent(hPeerEvent C.HPEEREVENT) C.HRESULT {
 }
 
 //export PeerGroupGetEventData
-func PeerGroupGetEventData(hPeerEvent C.HPEEREVENT, ppEventData *C.PPEER_GROUP_EVENT_DATA) C.HRESULT {
+func PeerGroupGetEventData(hPeerEvent uintptr, ppEventData uintptr) C.HRESULT {
 	noData := false
 	code := call(func(*service.Service) error {
+		var args ptrArgs
+		ppEventData := argPtr[C.PPEER_GROUP_EVENT_DATA](&args, ppEventData)
+		if args.err != nil {
+			return args.err
+		}
 		if ppEventData == nil {
 			return errNull("ppEventData")
 		}
@@ -841,8 +1005,14 @@ func PeerGroupGetEventData(hPeerEvent C.HPEEREVENT, ppEventData *C.PPEER_GROUP_E
 // ---- Records ----
 
 //export PeerGroupAddRecord
-func PeerGroupAddRecord(hGroup C.HGROUP, pRecord C.PPEER_RECORD, pRecordId *C.GUID) C.HRESULT {
+func PeerGroupAddRecord(hGroup uintptr, pRecord uintptr, pRecordId uintptr) C.HRESULT {
 	return hr(call(func(*service.Service) error {
+		var args ptrArgs
+		pRecord := argPtr[C.PEER_RECORD](&args, pRecord)
+		pRecordId := argPtr[C.GUID](&args, pRecordId)
+		if args.err != nil {
+			return args.err
+		}
 		if pRecordId == nil {
 			return errNull("pRecordId")
 		}
@@ -865,8 +1035,13 @@ func PeerGroupAddRecord(hGroup C.HGROUP, pRecord C.PPEER_RECORD, pRecordId *C.GU
 }
 
 //export PeerGroupUpdateRecord
-func PeerGroupUpdateRecord(hGroup C.HGROUP, pRecord C.PPEER_RECORD) C.HRESULT {
+func PeerGroupUpdateRecord(hGroup uintptr, pRecord uintptr) C.HRESULT {
 	return hr(call(func(*service.Service) error {
+		var args ptrArgs
+		pRecord := argPtr[C.PEER_RECORD](&args, pRecord)
+		if args.err != nil {
+			return args.err
+		}
 		g, err := groupOf(hGroup)
 		if err != nil {
 			return err
@@ -880,8 +1055,13 @@ func PeerGroupUpdateRecord(hGroup C.HGROUP, pRecord C.PPEER_RECORD) C.HRESULT {
 }
 
 //export PeerGroupDeleteRecord
-func PeerGroupDeleteRecord(hGroup C.HGROUP, pRecordId C.LPCGUID) C.HRESULT {
+func PeerGroupDeleteRecord(hGroup uintptr, pRecordId uintptr) C.HRESULT {
 	return hr(call(func(*service.Service) error {
+		var args ptrArgs
+		pRecordId := argPtr[C.GUID](&args, pRecordId)
+		if args.err != nil {
+			return args.err
+		}
 		if pRecordId == nil {
 			return errNull("pRecordId")
 		}
@@ -894,8 +1074,14 @@ func PeerGroupDeleteRecord(hGroup C.HGROUP, pRecordId C.LPCGUID) C.HRESULT {
 }
 
 //export PeerGroupGetRecord
-func PeerGroupGetRecord(hGroup C.HGROUP, pRecordId C.LPCGUID, ppRecord *C.PPEER_RECORD) C.HRESULT {
+func PeerGroupGetRecord(hGroup uintptr, pRecordId uintptr, ppRecord uintptr) C.HRESULT {
 	return hr(call(func(*service.Service) error {
+		var args ptrArgs
+		pRecordId := argPtr[C.GUID](&args, pRecordId)
+		ppRecord := argPtr[C.PPEER_RECORD](&args, ppRecord)
+		if args.err != nil {
+			return args.err
+		}
 		if pRecordId == nil || ppRecord == nil {
 			return errNull("pRecordId or ppRecord")
 		}
@@ -929,8 +1115,14 @@ func recordEnum(g *service.Group, ids []uuid.UUID) (uint64, error) {
 }
 
 //export PeerGroupEnumRecords
-func PeerGroupEnumRecords(hGroup C.HGROUP, pRecordType C.LPCGUID, phPeerEnum *C.HPEERENUM) C.HRESULT {
+func PeerGroupEnumRecords(hGroup uintptr, pRecordType uintptr, phPeerEnum uintptr) C.HRESULT {
 	return hr(call(func(*service.Service) error {
+		var args ptrArgs
+		pRecordType := argPtr[C.GUID](&args, pRecordType)
+		phPeerEnum := argPtr[C.HPEERENUM](&args, phPeerEnum)
+		if args.err != nil {
+			return args.err
+		}
 		if phPeerEnum == nil {
 			return errNull("phPeerEnum")
 		}
@@ -954,8 +1146,14 @@ func PeerGroupEnumRecords(hGroup C.HGROUP, pRecordType C.LPCGUID, phPeerEnum *C.
 }
 
 //export PeerGroupSearchRecords
-func PeerGroupSearchRecords(hGroup C.HGROUP, pwzCriteria C.PCWSTR, phPeerEnum *C.HPEERENUM) C.HRESULT {
+func PeerGroupSearchRecords(hGroup uintptr, pwzCriteria uintptr, phPeerEnum uintptr) C.HRESULT {
 	return hr(call(func(*service.Service) error {
+		var args ptrArgs
+		pwzCriteria := argPtr[C.WCHAR](&args, pwzCriteria)
+		phPeerEnum := argPtr[C.HPEERENUM](&args, phPeerEnum)
+		if args.err != nil {
+			return args.err
+		}
 		if phPeerEnum == nil {
 			return errNull("phPeerEnum")
 		}
@@ -978,8 +1176,13 @@ func PeerGroupSearchRecords(hGroup C.HGROUP, pwzCriteria C.PCWSTR, phPeerEnum *C
 }
 
 //export PeerGroupExportDatabase
-func PeerGroupExportDatabase(hGroup C.HGROUP, pwzFilePath C.PCWSTR) C.HRESULT {
+func PeerGroupExportDatabase(hGroup uintptr, pwzFilePath uintptr) C.HRESULT {
 	return hr(call(func(*service.Service) error {
+		var args ptrArgs
+		pwzFilePath := argPtr[C.WCHAR](&args, pwzFilePath)
+		if args.err != nil {
+			return args.err
+		}
 		g, err := groupOf(hGroup)
 		if err != nil {
 			return err
@@ -993,8 +1196,13 @@ func PeerGroupExportDatabase(hGroup C.HGROUP, pwzFilePath C.PCWSTR) C.HRESULT {
 }
 
 //export PeerGroupImportDatabase
-func PeerGroupImportDatabase(hGroup C.HGROUP, pwzFilePath C.PCWSTR) C.HRESULT {
+func PeerGroupImportDatabase(hGroup uintptr, pwzFilePath uintptr) C.HRESULT {
 	return hr(call(func(*service.Service) error {
+		var args ptrArgs
+		pwzFilePath := argPtr[C.WCHAR](&args, pwzFilePath)
+		if args.err != nil {
+			return args.err
+		}
 		g, err := groupOf(hGroup)
 		if err != nil {
 			return err
@@ -1010,8 +1218,15 @@ func PeerGroupImportDatabase(hGroup C.HGROUP, pwzFilePath C.PCWSTR) C.HRESULT {
 // ---- Identity Manager ----
 
 //export PeerIdentityCreate
-func PeerIdentityCreate(pwzClassifier C.PCWSTR, pwzFriendlyName C.PCWSTR, hCryptProv C.HCRYPTPROV, ppwzIdentity *C.PWSTR) C.HRESULT {
+func PeerIdentityCreate(pwzClassifier uintptr, pwzFriendlyName uintptr, hCryptProv C.HCRYPTPROV, ppwzIdentity uintptr) C.HRESULT {
 	return hr(call(func(svc *service.Service) error {
+		var args ptrArgs
+		pwzClassifier := argPtr[C.WCHAR](&args, pwzClassifier)
+		pwzFriendlyName := argPtr[C.WCHAR](&args, pwzFriendlyName)
+		ppwzIdentity := argPtr[C.PWSTR](&args, ppwzIdentity)
+		if args.err != nil {
+			return args.err
+		}
 		if ppwzIdentity == nil {
 			return errNull("ppwzIdentity")
 		}
@@ -1036,8 +1251,14 @@ func PeerIdentityCreate(pwzClassifier C.PCWSTR, pwzFriendlyName C.PCWSTR, hCrypt
 }
 
 //export PeerIdentityGetFriendlyName
-func PeerIdentityGetFriendlyName(pwzIdentity C.PCWSTR, ppwzFriendlyName *C.PWSTR) C.HRESULT {
+func PeerIdentityGetFriendlyName(pwzIdentity uintptr, ppwzFriendlyName uintptr) C.HRESULT {
 	return hr(call(func(svc *service.Service) error {
+		var args ptrArgs
+		pwzIdentity := argPtr[C.WCHAR](&args, pwzIdentity)
+		ppwzFriendlyName := argPtr[C.PWSTR](&args, ppwzFriendlyName)
+		if args.err != nil {
+			return args.err
+		}
 		if ppwzFriendlyName == nil {
 			return errNull("ppwzFriendlyName")
 		}
@@ -1060,8 +1281,14 @@ func identityArg(svc *service.Service, p C.PCWSTR) (*identity.Identity, error) {
 }
 
 //export PeerIdentitySetFriendlyName
-func PeerIdentitySetFriendlyName(pwzIdentity C.PCWSTR, pwzFriendlyName C.PCWSTR) C.HRESULT {
+func PeerIdentitySetFriendlyName(pwzIdentity uintptr, pwzFriendlyName uintptr) C.HRESULT {
 	return hr(call(func(svc *service.Service) error {
+		var args ptrArgs
+		pwzIdentity := argPtr[C.WCHAR](&args, pwzIdentity)
+		pwzFriendlyName := argPtr[C.WCHAR](&args, pwzFriendlyName)
+		if args.err != nil {
+			return args.err
+		}
 		name, err := goString(u16(pwzIdentity), maxName)
 		if err != nil {
 			return err
@@ -1077,8 +1304,14 @@ func PeerIdentitySetFriendlyName(pwzIdentity C.PCWSTR, pwzFriendlyName C.PCWSTR)
 }
 
 //export PeerIdentityGetCryptKey
-func PeerIdentityGetCryptKey(pwzIdentity C.PCWSTR, phCryptProv *C.HCRYPTPROV) C.HRESULT {
+func PeerIdentityGetCryptKey(pwzIdentity uintptr, phCryptProv uintptr) C.HRESULT {
 	return hr(call(func(svc *service.Service) error {
+		var args ptrArgs
+		pwzIdentity := argPtr[C.WCHAR](&args, pwzIdentity)
+		phCryptProv := argPtr[C.HCRYPTPROV](&args, phCryptProv)
+		if args.err != nil {
+			return args.err
+		}
 		if phCryptProv == nil {
 			return errNull("phCryptProv")
 		}
@@ -1091,8 +1324,13 @@ func PeerIdentityGetCryptKey(pwzIdentity C.PCWSTR, phCryptProv *C.HCRYPTPROV) C.
 }
 
 //export PeerIdentityDelete
-func PeerIdentityDelete(pwzIdentity C.PCWSTR) C.HRESULT {
+func PeerIdentityDelete(pwzIdentity uintptr) C.HRESULT {
 	return hr(call(func(svc *service.Service) error {
+		var args ptrArgs
+		pwzIdentity := argPtr[C.WCHAR](&args, pwzIdentity)
+		if args.err != nil {
+			return args.err
+		}
 		name, err := goString(u16(pwzIdentity), maxName)
 		if err != nil {
 			return err
@@ -1102,8 +1340,13 @@ func PeerIdentityDelete(pwzIdentity C.PCWSTR) C.HRESULT {
 }
 
 //export PeerEnumIdentities
-func PeerEnumIdentities(phPeerEnum *C.HPEERENUM) C.HRESULT {
+func PeerEnumIdentities(phPeerEnum uintptr) C.HRESULT {
 	return hr(call(func(svc *service.Service) error {
+		var args ptrArgs
+		phPeerEnum := argPtr[C.HPEERENUM](&args, phPeerEnum)
+		if args.err != nil {
+			return args.err
+		}
 		if phPeerEnum == nil {
 			return errNull("phPeerEnum")
 		}
@@ -1122,8 +1365,14 @@ func PeerEnumIdentities(phPeerEnum *C.HPEERENUM) C.HRESULT {
 }
 
 //export PeerEnumGroups
-func PeerEnumGroups(pwzIdentity C.PCWSTR, phPeerEnum *C.HPEERENUM) C.HRESULT {
+func PeerEnumGroups(pwzIdentity uintptr, phPeerEnum uintptr) C.HRESULT {
 	return hr(call(func(svc *service.Service) error {
+		var args ptrArgs
+		pwzIdentity := argPtr[C.WCHAR](&args, pwzIdentity)
+		phPeerEnum := argPtr[C.HPEERENUM](&args, phPeerEnum)
+		if args.err != nil {
+			return args.err
+		}
 		if phPeerEnum == nil {
 			return errNull("phPeerEnum")
 		}
@@ -1142,8 +1391,15 @@ func PeerEnumGroups(pwzIdentity C.PCWSTR, phPeerEnum *C.HPEERENUM) C.HRESULT {
 }
 
 //export PeerCreatePeerName
-func PeerCreatePeerName(pwzIdentity C.PCWSTR, pwzClassifier C.PCWSTR, ppwzPeerName *C.PWSTR) C.HRESULT {
+func PeerCreatePeerName(pwzIdentity uintptr, pwzClassifier uintptr, ppwzPeerName uintptr) C.HRESULT {
 	return hr(call(func(svc *service.Service) error {
+		var args ptrArgs
+		pwzIdentity := argPtr[C.WCHAR](&args, pwzIdentity)
+		pwzClassifier := argPtr[C.WCHAR](&args, pwzClassifier)
+		ppwzPeerName := argPtr[C.PWSTR](&args, ppwzPeerName)
+		if args.err != nil {
+			return args.err
+		}
 		if ppwzPeerName == nil {
 			return errNull("ppwzPeerName")
 		}
@@ -1173,8 +1429,14 @@ func PeerCreatePeerName(pwzIdentity C.PCWSTR, pwzClassifier C.PCWSTR, ppwzPeerNa
 }
 
 //export PeerIdentityGetXML
-func PeerIdentityGetXML(pwzIdentity C.PCWSTR, ppwzIdentityXML *C.PWSTR) C.HRESULT {
+func PeerIdentityGetXML(pwzIdentity uintptr, ppwzIdentityXML uintptr) C.HRESULT {
 	return hr(call(func(svc *service.Service) error {
+		var args ptrArgs
+		pwzIdentity := argPtr[C.WCHAR](&args, pwzIdentity)
+		ppwzIdentityXML := argPtr[C.PWSTR](&args, ppwzIdentityXML)
+		if args.err != nil {
+			return args.err
+		}
 		if ppwzIdentityXML == nil {
 			return errNull("ppwzIdentityXML")
 		}
@@ -1197,8 +1459,15 @@ func PeerIdentityGetXML(pwzIdentity C.PCWSTR, ppwzIdentityXML *C.PWSTR) C.HRESUL
 }
 
 //export PeerIdentityExport
-func PeerIdentityExport(pwzIdentity C.PCWSTR, pwzPassword C.PCWSTR, ppwzExportXML *C.PWSTR) C.HRESULT {
+func PeerIdentityExport(pwzIdentity uintptr, pwzPassword uintptr, ppwzExportXML uintptr) C.HRESULT {
 	return hr(call(func(svc *service.Service) error {
+		var args ptrArgs
+		pwzIdentity := argPtr[C.WCHAR](&args, pwzIdentity)
+		pwzPassword := argPtr[C.WCHAR](&args, pwzPassword)
+		ppwzExportXML := argPtr[C.PWSTR](&args, ppwzExportXML)
+		if args.err != nil {
+			return args.err
+		}
 		if ppwzExportXML == nil {
 			return errNull("ppwzExportXML")
 		}
@@ -1220,8 +1489,15 @@ func PeerIdentityExport(pwzIdentity C.PCWSTR, pwzPassword C.PCWSTR, ppwzExportXM
 }
 
 //export PeerIdentityImport
-func PeerIdentityImport(pwzImportXML C.PCWSTR, pwzPassword C.PCWSTR, ppwzIdentity *C.PWSTR) C.HRESULT {
+func PeerIdentityImport(pwzImportXML uintptr, pwzPassword uintptr, ppwzIdentity uintptr) C.HRESULT {
 	return hr(call(func(svc *service.Service) error {
+		var args ptrArgs
+		pwzImportXML := argPtr[C.WCHAR](&args, pwzImportXML)
+		pwzPassword := argPtr[C.WCHAR](&args, pwzPassword)
+		ppwzIdentity := argPtr[C.PWSTR](&args, ppwzIdentity)
+		if args.err != nil {
+			return args.err
+		}
 		if ppwzIdentity == nil {
 			return errNull("ppwzIdentity")
 		}
@@ -1243,8 +1519,13 @@ func PeerIdentityImport(pwzImportXML C.PCWSTR, pwzPassword C.PCWSTR, ppwzIdentit
 }
 
 //export PeerIdentityGetDefault
-func PeerIdentityGetDefault(ppwzPeerName *C.PWSTR) C.HRESULT {
+func PeerIdentityGetDefault(ppwzPeerName uintptr) C.HRESULT {
 	return hr(call(func(svc *service.Service) error {
+		var args ptrArgs
+		ppwzPeerName := argPtr[C.PWSTR](&args, ppwzPeerName)
+		if args.err != nil {
+			return args.err
+		}
 		if ppwzPeerName == nil {
 			return errNull("ppwzPeerName")
 		}

@@ -2,6 +2,7 @@ package main
 
 /*
 #cgo CFLAGS: -I${SRCDIR}
+#define P2P_NO_PROTOTYPES
 #include "p2p.h"
 */
 import "C"

@@ -724,6 +724,12 @@ P2P_ROLE_GUIDS(P2P_DEFINE_ROLE_GUID_)
 /* Functions: one declaration a line, exactly Windows' prototypes     */
 /* ------------------------------------------------------------------ */
 
+/* P2P_NO_PROTOTYPES is for the library's own build only: its Go layer
+ * receives every pointer argument as a pointer-sized integer (the same
+ * calling convention) so that it can check an argument before treating it
+ * as a pointer. Applications never define it. */
+#ifndef P2P_NO_PROTOTYPES
+
 /* Common calls (Grouping and Identity). */
 VOID PeerFreeData(LPCVOID pvData);
 HRESULT PeerGetItemCount(HPEERENUM hPeerEnum, ULONG *pCount);
@@ -783,6 +789,8 @@ HRESULT PeerIdentityGetXML(PCWSTR pwzIdentity, PWSTR *ppwzIdentityXML);
 HRESULT PeerIdentityExport(PCWSTR pwzIdentity, PCWSTR pwzPassword, PWSTR *ppwzExportXML);
 HRESULT PeerIdentityImport(PCWSTR pwzImportXML, PCWSTR pwzPassword, PWSTR *ppwzIdentity);
 HRESULT PeerIdentityGetDefault(PWSTR *ppwzPeerName);
+
+#endif /* P2P_NO_PROTOTYPES */
 
 #ifdef __cplusplus
 }

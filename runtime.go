@@ -38,10 +38,11 @@ type runtimeState struct {
 }
 
 func (r *runtimeState) startup() error {
-	logOnce.Do(setupLogging)
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.refs == 0 {
+		syncEnvironment()
+		logOnce.Do(setupLogging)
 		home, err := service.DefaultHome()
 		if err != nil {
 			return fmt.Errorf("startup: %v: %w", err, peererr.ErrCannotStartService)
