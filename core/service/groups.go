@@ -21,6 +21,12 @@ import (
 func (s *Service) open(id *identity.Identity, groupName string, make func() (*group.Engine, error)) (*Group, error) {
 	key := groupKey(id.PeerName, groupName)
 	s.mu.Lock()
+	for s.closing[key] != nil { // this process is closing it: wait
+		ch := s.closing[key]
+		s.mu.Unlock()
+		<-ch
+		s.mu.Lock()
+	}
 	if err := s.checkOpen(); err != nil {
 		s.mu.Unlock()
 		return nil, err
@@ -175,11 +181,12 @@ func (s *Service) DeleteGroup(identityName, groupName string) error {
 	key := groupKey(id.PeerName, groupName)
 	s.mu.Lock()
 	sh := s.groups[key]
-	delete(s.groups, key)
+	done := s.retireLocked(key)
 	s.mu.Unlock()
 	if sh != nil {
 		sh.shutdown()
 	}
+	defer done()
 	dir := filepath.Dir(s.dbPath(id, groupName))
 	if _, err := os.Stat(filepath.Join(dir, "group.db")); err != nil {
 		return fmt.Errorf("delete group %s: %w", groupName, peererr.ErrNotFound)

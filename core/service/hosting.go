@@ -245,9 +245,25 @@ func (s *Service) releaseIfIdle(sh *shared) {
 		s.mu.Unlock()
 		return
 	}
-	delete(s.groups, sh.key)
+	done := s.retireLocked(sh.key)
 	s.mu.Unlock()
 	sh.shutdown()
+	done()
+}
+
+// retireLocked takes a group out of the table while it shuts down; opens
+// of the same group wait for the returned function to be called, so this
+// process never attaches to its own closing host. s.mu must be held.
+func (s *Service) retireLocked(key string) (done func()) {
+	delete(s.groups, key)
+	ch := make(chan struct{})
+	s.closing[key] = ch
+	return func() {
+		s.mu.Lock()
+		delete(s.closing, key)
+		s.mu.Unlock()
+		close(ch)
+	}
 }
 
 // lookup returns the process's shared group, if open.

@@ -52,7 +52,8 @@ type Service struct {
 	ids  *identity.Store
 
 	mu          sync.Mutex
-	groups      map[string]*shared // by identity and group
+	groups      map[string]*shared       // by identity and group
+	closing     map[string]chan struct{} // groups shutting down, closed when done
 	meshOptions mesh.Options
 	closed      bool
 }
@@ -70,7 +71,7 @@ func New(home string) (*Service, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open identity store: %w", err)
 	}
-	return &Service{home: home, ids: ids, groups: make(map[string]*shared)}, nil
+	return &Service{home: home, ids: ids, groups: make(map[string]*shared), closing: make(map[string]chan struct{})}, nil
 }
 
 // Home is the data directory.
