@@ -1,39 +1,76 @@
 // Command attacker speaks the group wire protocol itself, to check that
 // members refuse what an honest member never sends. The tests of
 // tests/net run it against peer processes and parse the lines it prints.
+// Every mode takes -home DIR, the directory of the attacker's identity
+// (made once, then reused), and most -addr HOST:PORT, the member attacked.
 //
-//	attacker -home DIR -mode identity
-//	    make (or load) the attacker's identity in DIR; prints
-//	    "identity <peer name> <escaped identity XML>".
-//	attacker -home DIR -mode forge -group G -addr HOST:PORT
-//	    present a credential chain for group G whose root is signed by a
-//	    key that is not G's, then a chain of a group of its own.
-//	attacker -home DIR -mode foreign -invitation FILE -group G -addr HOST:PORT
-//	    present the genuine credential of ANOTHER group (from FILE, an
-//	    invitation of that group for this identity) to a member of G.
-//	attacker -home DIR -mode tamper -invitation FILE [-addr HOST:PORT]
-//	    join G properly with a genuine invitation, then send a Records
-//	    frame with its member record, one valid record, one record whose
-//	    data was changed after signing and a forged update of the valid
-//	    record.
+// Handshake attacks (each connection prints "attempt <label>", then
+// "result refused 0x<hr> <reason>", "result welcome <peer>" or "result
+// error <text>", then "after frames=<n> records=<n> streams=<n>": what
+// the member sent after its answer):
 //
-// Each connection attempt prints "attempt <label>" and then
-// "result refused 0x<hr> <reason>", "result welcome <peer>" or
-// "result error <text>", then "after frames=<n> records=<n> streams=<n>":
-// what the member sent after its answer. Tamper mode prints "sent ...",
-// "ack" once the member acknowledged handling the records, and
-// "received records=<n>". Errors of the program itself exit 1.
+//	-mode identity
+//	    print "identity <peer name> <escaped identity XML>".
+//	-mode nocred -group G
+//	    a valid identity without a credential: an empty chain, garbage,
+//	    the direct-only and password flags, records pipelined behind the
+//	    Hello, and a TLS certificate that is no identity certificate.
+//	-mode forge -group G [-invitation FILE]
+//	    chains the group key never signed: a root signed by another key
+//	    and the root of a group of the attacker's own; with a genuine
+//	    invitation also that credential with its roles raised (signature
+//	    broken) and presented by another identity (stolen).
+//	-mode foreign -invitation FILE -group G
+//	    the genuine credential of ANOTHER group (FILE: an invitation of
+//	    that group for this identity).
+//
+// Attacks of a genuine member (FILE: an invitation of the attacked group
+// for this identity; each prints "welcome <peer>", what it sent, and "ack"
+// once the member acknowledged a Barrier sent after it, i.e. handled
+// everything before):
+//
+//	-mode enroll -invitation FILE
+//	    send the attacker's member record (a genuine member's right).
+//	-mode capture -invitation FILE -out OUT
+//	    fetch every record the member holds (reconciliation) into OUT.
+//	-mode tamper -invitation FILE
+//	    its member record, a valid record, a record changed after signing
+//	    and an altered update of the valid one.
+//	-mode outsider -invitation FILE -victim PEERNAME
+//	    relay records of a non-member: signed by an identity without a
+//	    member record, with a forged member record, with a member record
+//	    of another group, and one naming the victim as signer.
+//	-mode replay -invitation FILE -records IN -ids ID,ID
+//	    send again the versions of those records captured in IN.
+//	-mode usurp -invitation FILE -records IN -victim PEERNAME -ids ID,ID
+//	    as a plain member, change others' data: update the first record,
+//	    delete the second, take the first over as creator, rename the
+//	    group, rewrite the victim's presence and member records.
+//	-mode expire -invitation FILE
+//	    with a short-lived credential: enroll, wait until it expires
+//	    (prints "expired"), wait for a line on stdin, then use the old
+//	    connection (records, a full reconciliation) and a new one.
+//
+// Malformed traffic:
+//
+//	-mode frames -invitation FILE
+//	    oversized, truncated and malformed frames before and after the
+//	    handshake; each attempt prints "result closed code=<n>" when the
+//	    member closed the connection, or the refusal.
+//	-mode udp -n N
+//	    N random datagrams (and N QUIC-shaped ones) to the member's port.
+//	-mode flood -n N -duration D
+//	    keep N QUIC connections open that never send Hello and N TLS
+//	    handshakes that never finish, for D or until stdin closes.
+//	-mode password -invitation FILE -password RIGHT -count N [-bind IP]
+//	    N wrong password proofs, then one with the right password; FILE
+//	    is a password invitation.
+//
+// Errors of the program itself exit 1.
 package main
 
 import (
-	"bufio"
 	"context"
-	"crypto/ed25519"
-	"crypto/rand"
-	"crypto/sha256"
-	"crypto/tls"
-	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -41,69 +78,111 @@ import (
 	"strings"
 	"time"
 
-	"github.com/google/uuid"
-	"github.com/quic-go/quic-go"
-
 	"p2p/core/credential"
 	"p2p/core/filetime"
-	"p2p/core/group"
 	"p2p/core/identity"
 	"p2p/core/invitation"
-	"p2p/core/peername"
-	"p2p/core/record"
-	"p2p/core/wire"
 )
 
-// testType is the record type of tests/net/peer.c (TEST_TYPE).
-var testType = uuid.MustParse("7e57d47a-0001-4e70-9e7a-6e6574746573")
-
-// credentialContext is what a credential's issuer signs before its fields
-// (core/credential's signing context, documented with its format).
-const credentialContext = "p2p-gmc-v1\x00"
+// options are the command line.
+type options struct {
+	home, mode, group, addr, invFile string
+	out, records, ids, victim        string
+	password, bind                   string
+	n, count                         int
+	duration, timeout                time.Duration
+}
 
 func main() {
-	home := flag.String("home", "", "directory holding the attacker's identity")
-	mode := flag.String("mode", "", "identity, forge, foreign or tamper")
-	groupName := flag.String("group", "", "peer name of the group attacked")
-	addr := flag.String("addr", "", "member address host:port")
-	invFile := flag.String("invitation", "", "file holding an invitation for this identity")
+	var o options
+	flag.StringVar(&o.home, "home", "", "directory holding the attacker's identity")
+	flag.StringVar(&o.mode, "mode", "", "what to do (see the package documentation)")
+	flag.StringVar(&o.group, "group", "", "peer name of the group attacked")
+	flag.StringVar(&o.addr, "addr", "", "member address host:port")
+	flag.StringVar(&o.invFile, "invitation", "", "file holding an invitation for this identity")
+	flag.StringVar(&o.out, "out", "", "file to write captured records to")
+	flag.StringVar(&o.records, "records", "", "file of captured records")
+	flag.StringVar(&o.ids, "ids", "", "comma-separated record ids")
+	flag.StringVar(&o.victim, "victim", "", "peer name of an honest member")
+	flag.StringVar(&o.password, "password", "", "the group password")
+	flag.StringVar(&o.bind, "bind", "", "local IP address to send from")
+	flag.IntVar(&o.n, "n", 100, "how many (datagrams, connections)")
+	flag.IntVar(&o.count, "count", 6, "how many wrong passwords")
+	flag.DurationVar(&o.duration, "duration", 20*time.Second, "how long to flood")
+	flag.DurationVar(&o.timeout, "timeout", 2*time.Minute, "give up after this long")
 	flag.Parse()
-	if err := run(*home, *mode, *groupName, *addr, *invFile); err != nil {
+	if err := run(o); err != nil {
 		fmt.Fprintln(os.Stderr, "attacker:", err)
 		os.Exit(1)
 	}
 }
 
-func run(home, mode, groupName, addr, invFile string) error {
-	if home == "" {
+func run(o options) error {
+	if o.home == "" {
 		return errors.New("-home is required")
 	}
-	id, err := loadIdentity(home)
+	id, err := loadIdentity(o.home)
 	if err != nil {
 		return err
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), o.timeout)
 	defer cancel()
-	switch mode {
+	d, err := newDialer(id, o.bind)
+	if err != nil {
+		return err
+	}
+	defer d.close()
+	inv := func() (*invitation.Invitation, error) { return readInvitation(o.invFile, id) }
+	switch o.mode {
 	case "identity":
 		fmt.Printf("identity %s %s\n", id.PeerName, escape(id.XML()))
 		return nil
+	case "nocred":
+		return nocred(ctx, d, o.group, o.addr)
 	case "forge":
-		return forge(ctx, id, groupName, addr)
-	case "foreign":
-		inv, err := readInvitation(invFile, id)
+		var genuine *invitation.Invitation
+		if o.invFile != "" {
+			if genuine, err = inv(); err != nil {
+				return err
+			}
+		}
+		return forge(ctx, d, o.home, o.group, o.addr, genuine)
+	case "udp":
+		return udpNoise(o.addr, o.n)
+	case "flood":
+		return flood(ctx, d, o.addr, o.n, o.duration)
+	case "password":
+		i, err := readPasswordInvitation(o.invFile)
 		if err != nil {
 			return err
 		}
-		return foreign(ctx, id, inv, groupName, addr)
-	case "tamper":
-		inv, err := readInvitation(invFile, id)
-		if err != nil {
-			return err
-		}
-		return tamper(ctx, id, inv, addr)
+		return guessPasswords(ctx, d, i, o.addr, o.count, o.password)
 	}
-	return fmt.Errorf("unknown mode %q", mode)
+	i, err := inv()
+	if err != nil {
+		return err
+	}
+	switch o.mode {
+	case "foreign":
+		return foreign(ctx, d, i, o.group, o.addr)
+	case "enroll":
+		return enroll(ctx, d, i, o.addr)
+	case "capture":
+		return capture(ctx, d, i, o.addr, o.out)
+	case "tamper":
+		return tamper(ctx, d, i, o.addr)
+	case "outsider":
+		return outsider(ctx, d, i, o.addr, o.home, o.victim)
+	case "replay":
+		return replay(ctx, d, i, o.addr, o.records, splitList(o.ids))
+	case "usurp":
+		return usurp(ctx, d, i, o.addr, o.records, o.victim, splitList(o.ids))
+	case "expire":
+		return expire(ctx, d, i, o.addr)
+	case "frames":
+		return frames(ctx, d, i, o.addr)
+	}
+	return fmt.Errorf("unknown mode %q", o.mode)
 }
 
 // loadIdentity returns the identity kept in home, creating it once.
@@ -124,11 +203,7 @@ func loadIdentity(home string) (*identity.Identity, error) {
 
 // readInvitation reads and verifies an invitation issued to id.
 func readInvitation(path string, id *identity.Identity) (*invitation.Invitation, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	inv, err := invitation.Parse(string(b))
+	inv, err := parseInvitationFile(path)
 	if err != nil {
 		return nil, err
 	}
@@ -138,280 +213,41 @@ func readInvitation(path string, id *identity.Identity) (*invitation.Invitation,
 	return inv, nil
 }
 
+// readPasswordInvitation reads a password invitation (issued to nobody).
+func readPasswordInvitation(path string) (*invitation.Invitation, error) {
+	inv, err := parseInvitationFile(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := inv.Verify(filetime.Now()); err != nil {
+		return nil, err
+	}
+	return inv, nil
+}
+
+func parseInvitationFile(path string) (*invitation.Invitation, error) {
+	if path == "" {
+		return nil, errors.New("-invitation is required")
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	return invitation.Parse(string(b))
+}
+
 func subjectOf(id *identity.Identity) credential.Subject {
 	return credential.Subject{PeerName: id.PeerName, FriendlyName: "attacker", Key: id.PublicKey()}
 }
 
-// ---- forge and foreign: must be refused ----
-
-// forge presents two chains the group key never signed: a root
-// credential naming the real group but signed by a fresh key, and the
-// attacker's own group's genuine root under the real group's name.
-func forge(ctx context.Context, id *identity.Identity, groupName, addr string) error {
-	now := filetime.Now()
-	_, fakeKey, err := ed25519.GenerateKey(rand.Reader)
-	if err != nil {
-		return err
-	}
-	// 1. A root credential for the real group, signed by the wrong key.
-	c := &credential.Credential{
-		GroupPeerName: groupName, Subject: subjectOf(id),
-		IssuerPeerName: groupName, IssuerFriendlyName: groupName,
-		Roles:     []uuid.UUID{credential.RoleAdmin},
-		NotBefore: now - filetime.FILETIME(time.Hour/100), NotAfter: now + filetime.FILETIME(24*time.Hour/100),
-		Signature: make([]byte, ed25519.SignatureSize),
-	}
-	raw, err := credential.Chain{c}.MarshalBinary()
-	if err != nil {
-		return fmt.Errorf("forge chain: %w", err)
-	}
-	// Chain encoding: "GMC", version, count, then fields and signature.
-	fields := raw[5 : len(raw)-ed25519.SignatureSize]
-	c.Signature = ed25519.Sign(fakeKey, append([]byte(credentialContext), fields...))
-	forged, err := credential.Chain{c}.MarshalBinary()
-	if err != nil {
-		return err
-	}
-	attempt(ctx, id, "forged-root", addr, groupName, forged)
-
-	// 2. A genuine root of a group the attacker made itself.
-	ownPub, ownKey, err := ed25519.GenerateKey(rand.Reader)
-	if err != nil {
-		return err
-	}
-	ownName := peername.Secure(ownPub, "fake")
-	own, err := credential.IssueRoot(ownKey, ownName, subjectOf(id), []uuid.UUID{credential.RoleAdmin}, now, credential.InfiniteAfter(now))
-	if err != nil {
-		return err
-	}
-	ownBytes, _ := own.MarshalBinary()
-	attempt(ctx, id, "own-group-root", addr, groupName, ownBytes)
-	return nil
-}
-
-// foreign presents a genuine credential of another group, once naming
-// the attacked group and once naming the credential's own group.
-func foreign(ctx context.Context, id *identity.Identity, inv *invitation.Invitation, groupName, addr string) error {
-	chain, err := inv.Credential.MarshalBinary()
-	if err != nil {
-		return err
-	}
-	attempt(ctx, id, "foreign-credential", addr, groupName, chain)
-	attempt(ctx, id, "foreign-group-name", addr, inv.GroupPeerName, chain)
-	return nil
-}
-
-// attempt dials addr, sends a Hello for group with chain and prints what
-// the member answered and sent afterwards.
-func attempt(ctx context.Context, id *identity.Identity, label, addr, groupName string, chain []byte) {
-	fmt.Printf("attempt %s\n", label)
-	conn, err := dial(ctx, id, addr)
-	if err != nil {
-		fmt.Printf("result error %v\n", oneLine(err))
-		return
-	}
-	defer conn.CloseWithError(0, "")
-	s, br, t, payload, err := hello(ctx, conn, groupName, chain)
-	switch {
-	case err != nil:
-		fmt.Printf("result error %v\n", oneLine(err))
-	case t == wire.TRefuse:
-		r, derr := wire.DecodeRefuse(payload)
-		if derr != nil {
-			fmt.Printf("result error malformed refuse: %v\n", derr)
-		} else {
-			fmt.Printf("result refused 0x%08x %s\n", r.HR, oneLine(errors.New(r.Reason)))
-		}
-	case t == wire.TWelcome:
-		fmt.Printf("result welcome %s\n", peerOf(conn))
-	default:
-		fmt.Printf("result error unexpected message %d\n", t)
-	}
-	if s == nil {
-		fmt.Println("after frames=0 records=0 streams=0")
-		return
-	}
-	frames, records := drain(s, br, time.Second)
-	streams := 0
-	actx, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
-	for {
-		if _, err := conn.AcceptStream(actx); err != nil {
-			break
-		}
-		streams++
-	}
-	cancel()
-	fmt.Printf("after frames=%d records=%d streams=%d\n", frames, records, streams)
-}
-
-// drain reads frames until the stream ends or wait passes, counting
-// frames and the records they carry.
-func drain(s *quic.Stream, br *bufio.Reader, wait time.Duration) (frames, records int) {
-	s.SetReadDeadline(time.Now().Add(wait))
-	for {
-		t, payload, err := wire.ReadFrame(br, wire.MaxFrame)
-		if err != nil {
-			return frames, records
-		}
-		frames++
-		if t == wire.TRecords {
-			if m, err := wire.DecodeRecords(payload); err == nil {
-				records += len(m.Records)
-			}
-		}
-	}
-}
-
-func dial(ctx context.Context, id *identity.Identity, addr string) (*quic.Conn, error) {
-	tlsConf := &tls.Config{
-		Certificates:       []tls.Certificate{id.TLSCertificate()},
-		MinVersion:         tls.VersionTLS13,
-		NextProtos:         []string{wire.ALPN},
-		InsecureSkipVerify: true, // identity certificates are self-signed, as in core/mesh
-		ServerName:         "p2p-group",
-	}
-	dctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	defer cancel()
-	return quic.DialAddr(dctx, addr, tlsConf, &quic.Config{HandshakeIdleTimeout: 5 * time.Second, MaxIdleTimeout: 30 * time.Second})
-}
-
-// hello opens the control stream, sends Hello and reads the answer.
-func hello(ctx context.Context, conn *quic.Conn, groupName string, chain []byte) (*quic.Stream, *bufio.Reader, wire.Type, []byte, error) {
-	s, err := conn.OpenStreamSync(ctx)
-	if err != nil {
-		return nil, nil, 0, nil, err
-	}
-	var node [8]byte
-	rand.Read(node[:])
-	h := &wire.Hello{Version: wire.Version, Group: groupName, NodeID: uint64(node[0])<<56 | uint64(node[1])<<48 | 1,
-		Chain: chain, FriendlyName: "attacker"}
-	if err := wire.WriteFrame(s, wire.THello, h.Encode()); err != nil {
-		return s, nil, 0, nil, err
-	}
-	br := bufio.NewReader(s)
-	s.SetReadDeadline(time.Now().Add(10 * time.Second))
-	t, payload, err := wire.ReadFrame(br, 1<<20)
-	if err != nil {
-		return s, br, 0, nil, err
-	}
-	s.SetReadDeadline(time.Time{})
-	return s, br, t, payload, nil
-}
-
-func peerOf(conn *quic.Conn) string {
-	st := conn.ConnectionState().TLS
-	if len(st.PeerCertificates) != 1 {
-		return "?"
-	}
-	return st.PeerCertificates[0].Subject.CommonName
-}
-
-// ---- tamper: a genuine member sending bad records ----
-
-// tamper joins with a genuine credential and sends its member record, a
-// valid record, a record altered after signing and an altered update of
-// the valid one; then a Barrier, whose acknowledgement tells that the
-// member handled everything before it.
-func tamper(ctx context.Context, id *identity.Identity, inv *invitation.Invitation, addr string) error {
-	g := inv.GroupPeerName
-	var addrs []string
-	if addr != "" {
-		addrs = []string{addr}
-	}
-	for _, a := range inv.Addresses {
-		addrs = append(addrs, a.String())
-	}
-	chain, err := inv.Credential.MarshalBinary()
-	if err != nil {
-		return err
-	}
-	var conn *quic.Conn
-	for _, a := range addrs {
-		if conn, err = dial(ctx, id, a); err == nil {
-			break
-		}
-	}
-	if conn == nil {
-		return fmt.Errorf("no member reachable at %v: %v", addrs, err)
-	}
-	defer conn.CloseWithError(0, "")
-	s, br, t, payload, err := hello(ctx, conn, g, chain)
-	if err != nil {
-		return err
-	}
-	if t != wire.TWelcome {
-		r, _ := wire.DecodeRefuse(payload)
-		return fmt.Errorf("not welcomed: message %d %+v", t, r)
-	}
-	fmt.Printf("result welcome %s\n", peerOf(conn))
-
-	now := filetime.Now()
-	leaf := inv.Credential.Leaf()
-	member := &record.Record{Type: group.MemberType, ID: group.MemberRecordID(g, id.PeerName), Version: 1,
-		CreatorID: id.PeerName, ModifiedByID: id.PeerName, Created: now, Modified: now, Expires: leaf.NotAfter}
-	member.Data, _ = json.Marshal(struct {
-		FriendlyName string `json:"friendlyName"`
-		Chain        []byte `json:"chain"`
-	}{"attacker", chain})
-	member.Sign(g, id.Key)
-
-	newRecord := func(text string) *record.Record {
-		r := &record.Record{Type: testType, ID: uuid.New(), Version: 1, CreatorID: id.PeerName, ModifiedByID: id.PeerName,
-			Created: now, Modified: now, Expires: now + filetime.FILETIME(24*time.Hour/100), Data: []byte(text)}
-		r.Sign(g, id.Key)
-		return r
-	}
-	valid := newRecord("attacker: a valid record")
-	tampered := newRecord("attacker: this record was changed after signing")
-	tampered.Data[len(tampered.Data)-1] ^= 0x01
-	update := valid.Clone()
-	update.Version = 2
-	update.Modified++
-	update.Data = []byte("attacker: a valid record")
-	update.Sign(g, id.Key)
-	update.Data[0] ^= 0x20 // "Attacker": the update no longer matches its signature
-
-	var encoded [][]byte
-	for _, r := range []*record.Record{member, valid, tampered, update} {
-		b, err := r.MarshalBinary()
-		if err != nil {
-			return err
-		}
-		encoded = append(encoded, b)
-	}
-	if err := wire.WriteFrame(s, wire.TRecords, (&wire.Records{Records: encoded}).Encode()); err != nil {
-		return err
-	}
-	sum := sha256.Sum256(valid.Data)
-	fmt.Printf("sent member=%s valid=%s tampered=%s update=%s valid-sha256=%s\n",
-		member.ID, valid.ID, tampered.ID, update.ID, hex.EncodeToString(sum[:]))
-	if err := wire.WriteFrame(s, wire.TBarrier, (&wire.Barrier{Seq: 7}).Encode()); err != nil {
-		return err
-	}
-	received := 0
-	s.SetReadDeadline(time.Now().Add(20 * time.Second))
-	for {
-		t, payload, err := wire.ReadFrame(br, wire.MaxFrame)
-		if err != nil {
-			return fmt.Errorf("waiting for the barrier acknowledgement: %w", err)
-		}
-		if t == wire.TRecords {
-			if m, err := wire.DecodeRecords(payload); err == nil {
-				received += len(m.Records)
-			}
-		}
-		if t == wire.TBarrierAck {
-			break
-		}
-	}
-	fmt.Println("ack")
-	fmt.Printf("received records=%d\n", received)
-	// Let the member flood what it accepted before the connection ends.
-	time.Sleep(500 * time.Millisecond)
-	return nil
-}
-
 // ---- small helpers ----
+
+func splitList(s string) []string {
+	if s == "" {
+		return nil
+	}
+	return strings.Split(s, ",")
+}
 
 func escape(s string) string {
 	return strings.NewReplacer(`\`, `\\`, "\n", `\n`, "\r", `\r`).Replace(s)

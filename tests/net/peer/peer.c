@@ -37,6 +37,13 @@
  *   sendone <conn> <size> [null]               recv <n> <s> [delay-ms]
  *   direct-close <conn>  connections           use <slot>  close  quit
  *   name                 set-name <friendly>   wait-name <s> <friendly>
+ * and, for the attack tests:
+ *   state [id...]        wait-id <id> <s> [version]
+ *   update-text <id> <text>                    delete-id <id>
+ *   invite-exp <s> <xml> create-password <password> <friendly>
+ *   password-invite      password-join <password> <invitation>
+ *   resume-password      wait-authfail <s>     authfails
+ *   delete-group <group>
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -49,6 +56,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/eventfd.h>
 #include <time.h>
 #include <unistd.h>
@@ -427,6 +435,9 @@ typedef struct {
     size_t log_len, log_cap;
     long log_records;     /* RECORD_CHANGED events since the last "events" */
     DWORD status;
+    long auth_failed;     /* AUTHENTICATION_FAILED events seen */
+    long auth_taken;      /* of which wait-authfail reported */
+    HRESULT auth_hr;      /* the reason of the last one */
 
     rx_stream rx[MAX_STREAMS];
     size_t n_rx;
@@ -572,6 +583,11 @@ static void handle_event(slot *g, PEER_GROUP_EVENT_DATA *d) {
     case PEER_GROUP_EVENT_CONNECTION_FAILED:
         logf_(g, "connfail:0x%08" PRIx32, (uint32_t)d->hrConnectionFailedReason);
         break;
+    case PEER_GROUP_EVENT_AUTHENTICATION_FAILED:
+        g->auth_failed++;
+        g->auth_hr = d->hrConnectionFailedReason;
+        logf_(g, "authfail:0x%08" PRIx32, (uint32_t)d->hrConnectionFailedReason);
+        break;
     case PEER_GROUP_EVENT_PROPERTY_CHANGED:
         logf_(g, "property");
         break;
@@ -623,7 +639,7 @@ static HRESULT register_events(slot *g) {
         {PEER_GROUP_EVENT_STATUS_CHANGED, NULL},     {PEER_GROUP_EVENT_PROPERTY_CHANGED, NULL},
         {PEER_GROUP_EVENT_RECORD_CHANGED, NULL},     {PEER_GROUP_EVENT_DIRECT_CONNECTION, NULL},
         {PEER_GROUP_EVENT_NEIGHBOR_CONNECTION, NULL}, {PEER_GROUP_EVENT_MEMBER_CHANGED, NULL},
-        {PEER_GROUP_EVENT_CONNECTION_FAILED, NULL},
+        {PEER_GROUP_EVENT_CONNECTION_FAILED, NULL},  {PEER_GROUP_EVENT_AUTHENTICATION_FAILED, NULL},
     };
     PEER_GROUP_EVENT_REGISTRATION data[] = {{PEER_GROUP_EVENT_INCOMING_DATA, NULL}};
     HRESULT hr;
@@ -1594,6 +1610,322 @@ static void cmd_wait_name(args *a) {
     }
 }
 
+/* ------------------------------------------------------------------ */
+/* Commands of the attack tests                                        */
+/* ------------------------------------------------------------------ */
+
+/* rest_after returns the text of the command line after its first k
+ * arguments (the command word not counted), spaces inside kept. */
+static const char *rest_after(args *a, int k) {
+    const char *p = a->rest;
+    for (int i = 0; i < k; i++) {
+        while (*p && *p != ' ') p++;
+        while (*p == ' ') p++;
+    }
+    return p;
+}
+
+static int str_cmp(const void *x, const void *y) { return strcmp(*(char *const *)x, *(char *const *)y); }
+
+/* A live application record of any type, for "state". */
+typedef struct {
+    char id[37];
+    char type[37];
+    DWORD version;
+    char *creator, *modifier;
+    uint8_t *data;
+    ULONG size;
+} any_rec;
+
+static int any_rec_cmp(const void *x, const void *y) { return strcmp(((const any_rec *)x)->id, ((const any_rec *)y)->id); }
+
+/* excluded reports whether id is one of the command's arguments. */
+static int excluded(args *a, const char *id) {
+    for (int i = 1; i < a->argc; i++) {
+        const char *x = a->argv[i][0] == '{' ? a->argv[i] + 1 : a->argv[i];
+        if (strncasecmp(x, id, 36) == 0) return 1;
+    }
+    return 0;
+}
+
+/* state [id...] hashes what an attack must leave alone: every live
+ * application record of every type (id, type, version, creator, last
+ * modifier, data) but the records named, the sorted peer names of the
+ * members and the group's friendly name. Presence (who is online, where)
+ * is left out: honest connections change it. Prints "<sha256>
+ * records=<n> members=<m>". */
+static void cmd_state(args *a) {
+    NEED_GROUP();
+    slot *g = cur();
+    HPEERENUM e = NULL;
+    ULONG n = 0, m = 0;
+    PVOID *items = NULL;
+    sha256 s;
+    char hex[65];
+    sha256_init(&s);
+
+    CHECK_HR(PeerGroupEnumRecords(g->h, NULL, &e), "PeerGroupEnumRecords");
+    HRESULT hr = PeerGetItemCount(e, &n);
+    if (SUCCEEDED(hr) && n > 0) hr = PeerGetNextItem(e, &n, &items);
+    PeerEndEnumeration(e);
+    CHECK_HR(hr, "PeerGetNextItem(records)");
+    any_rec *r = xmalloc((n ? n : 1) * sizeof(any_rec));
+    for (ULONG i = 0; i < n; i++) {
+        PEER_RECORD *p = items[i];
+        guid_str(&p->id, r[i].id);
+        guid_str(&p->type, r[i].type);
+        r[i].version = p->dwVersion;
+        r[i].creator = u8(p->pwzCreatorId);
+        r[i].modifier = u8(p->pwzModifiedById);
+        r[i].size = p->data.cbData;
+        r[i].data = xmalloc(p->data.cbData);
+        if (p->data.cbData) memcpy(r[i].data, p->data.pbData, p->data.cbData);
+    }
+    if (items) PeerFreeData(items);
+    qsort(r, n, sizeof(any_rec), any_rec_cmp);
+    ULONG kept = 0;
+    for (ULONG i = 0; i < n; i++) {
+        if (excluded(a, r[i].id)) {
+            free(r[i].creator), free(r[i].modifier), free(r[i].data);
+            continue;
+        }
+        kept++;
+        sha256_write(&s, r[i].id, 36);
+        sha256_write(&s, r[i].type, 36);
+        put_u32(&s, r[i].version);
+        sha256_write(&s, r[i].creator, strlen(r[i].creator) + 1);
+        sha256_write(&s, r[i].modifier, strlen(r[i].modifier) + 1);
+        put_u32(&s, r[i].size);
+        sha256_write(&s, r[i].data, r[i].size);
+        free(r[i].creator), free(r[i].modifier), free(r[i].data);
+    }
+    free(r);
+
+    items = NULL;
+    CHECK_HR(PeerGroupEnumMembers(g->h, 0, NULL, &e), "PeerGroupEnumMembers");
+    hr = PeerGetItemCount(e, &m);
+    if (SUCCEEDED(hr) && m > 0) hr = PeerGetNextItem(e, &m, &items);
+    PeerEndEnumeration(e);
+    CHECK_HR(hr, "PeerGetNextItem(members)");
+    char **names = xmalloc((m ? m : 1) * sizeof(char *));
+    for (ULONG i = 0; i < m; i++) names[i] = u8(((PEER_MEMBER *)items[i])->pwzIdentity);
+    if (items) PeerFreeData(items);
+    qsort(names, m, sizeof(char *), str_cmp);
+    for (ULONG i = 0; i < m; i++) {
+        sha256_write(&s, names[i], strlen(names[i]) + 1);
+        free(names[i]);
+    }
+    free(names);
+
+    PEER_GROUP_PROPERTIES *p = NULL;
+    CHECK_HR(PeerGroupGetProperties(g->h, &p), "PeerGroupGetProperties");
+    char *fn = u8(p->pwzFriendlyName);
+    sha256_write(&s, fn, strlen(fn) + 1);
+    free(fn);
+    PeerFreeData(p);
+
+    sha256_hex(&s, hex);
+    reply_ok("%s records=%lu members=%lu", hex, (unsigned long)kept, (unsigned long)m);
+}
+
+/* wait-id <id> <s> [version]: polls until the record is live here (at
+ * least at that version); prints "<version> <ms>". */
+static void cmd_wait_id(args *a) {
+    NEED_GROUP();
+    GUID id;
+    if (a->argc < 2 || !guid_parse(a->argv[1], &id)) {
+        reply_err(E_INVALIDARG, "wait-id <record id> <seconds> [version]");
+        return;
+    }
+    DWORD want = (DWORD)argl(a, 3, 1);
+    double t0 = now_ms(), deadline = t0 + argd(a, 2, 30) * 1e3;
+    HRESULT hr;
+    for (;;) {
+        PEER_RECORD *r = NULL;
+        hr = PeerGroupGetRecord(cur()->h, &id, &r);
+        if (SUCCEEDED(hr)) {
+            DWORD v = r->dwVersion;
+            PeerFreeData(r);
+            if (v >= want) {
+                reply_ok("%lu %.0f", (unsigned long)v, now_ms() - t0);
+                return;
+            }
+        } else if (hr != PEER_E_RECORD_NOT_FOUND) {
+            reply_err(hr, "PeerGroupGetRecord");
+            return;
+        }
+        if (now_ms() >= deadline) break;
+        wait_fd(cur()->ctl_fd, 100);
+        pump(cur());
+    }
+    reply_err(E_FAIL, "timeout: record %s not here at version %lu (0x%08" PRIx32 ")", a->argv[1], (unsigned long)want,
+              (uint32_t)hr);
+}
+
+/* update-text <id> <text>: PeerGroupUpdateRecord with new data. */
+static void cmd_update_text(args *a) {
+    NEED_GROUP();
+    GUID id;
+    PEER_RECORD *r = NULL;
+    if (a->argc < 2 || !guid_parse(a->argv[1], &id)) {
+        reply_err(E_INVALIDARG, "update-text <record id> <text>");
+        return;
+    }
+    const char *text = rest_after(a, 1);
+    CHECK_HR(PeerGroupGetRecord(cur()->h, &id, &r), "PeerGroupGetRecord");
+    r->data.cbData = (ULONG)strlen(text);
+    r->data.pbData = (PBYTE)text;
+    HRESULT hr = PeerGroupUpdateRecord(cur()->h, r);
+    PeerFreeData(r);
+    CHECK_HR(hr, "PeerGroupUpdateRecord");
+    reply_ok(NULL);
+}
+
+/* delete-id <id>: PeerGroupDeleteRecord. */
+static void cmd_delete_id(args *a) {
+    NEED_GROUP();
+    GUID id;
+    if (a->argc < 2 || !guid_parse(a->argv[1], &id)) {
+        reply_err(E_INVALIDARG, "delete-id <record id>");
+        return;
+    }
+    CHECK_HR(PeerGroupDeleteRecord(cur()->h, &id), "PeerGroupDeleteRecord");
+    reply_ok(NULL);
+}
+
+/* invite-exp <seconds> <identity-xml>: an invitation (and credential)
+ * that expires that many seconds from now. */
+static void cmd_invite_exp(args *a) {
+    NEED_GROUP();
+    PWSTR inv = NULL;
+    if (a->argc < 3) {
+        reply_err(E_INVALIDARG, "invite-exp <seconds> <identity-xml>");
+        return;
+    }
+    FILETIME exp = ft_in((uint64_t)argl(a, 1, 60));
+    char *text = strdup(rest_after(a, 1));
+    if (!text) exit(2);
+    unescape(text);
+    PWSTR xml = w(text);
+    free(text);
+    HRESULT hr = PeerGroupCreateInvitation(cur()->h, xml, &exp, 0, NULL, &inv);
+    free(xml);
+    CHECK_HR(hr, "PeerGroupCreateInvitation");
+    char *s = u8(inv), *e = escape(s);
+    reply_ok("%s", e);
+    free(s), free(e);
+    PeerFreeData(inv);
+}
+
+/* create-password <password> <friendly>: a group that admits with the
+ * password (PEER_GROUP_PASSWORD_AUTHENTICATION) in the member role. */
+static void cmd_create_password(args *a) {
+    PEER_GROUP_PROPERTIES p;
+    if (a->argc < 2) {
+        reply_err(E_INVALIDARG, "create-password <password> <friendly>");
+        return;
+    }
+    slot *g = take_slot();
+    if (!g) {
+        reply_err(E_FAIL, "no free slot");
+        return;
+    }
+    memset(&p, 0, sizeof p);
+    p.dwSize = sizeof p;
+    p.pwzCreatorPeerName = st.identity;
+    p.pwzClassifier = w("nettest");
+    p.pwzFriendlyName = w(a->argc > 2 ? rest_after(a, 1) : "password test");
+    p.dwAuthenticationSchemes = PEER_GROUP_PASSWORD_AUTHENTICATION;
+    p.pwzGroupPassword = w(a->argv[1]);
+    p.groupPasswordRole = PEER_GROUP_ROLE_MEMBER;
+    HRESULT hr = PeerGroupCreate(&p, &g->h);
+    free(p.pwzClassifier), free(p.pwzFriendlyName), free(p.pwzGroupPassword);
+    CHECK_HR(hr, "PeerGroupCreate");
+    CHECK_HR(register_events(g), "PeerGroupRegisterEvent");
+    CHECK_HR(group_name(g), "PeerGroupGetProperties");
+    reply_ok("%s", g->name);
+}
+
+static void cmd_password_invite(args *a) {
+    (void)a;
+    NEED_GROUP();
+    PWSTR inv = NULL;
+    CHECK_HR(PeerGroupCreatePasswordInvitation(cur()->h, &inv), "PeerGroupCreatePasswordInvitation");
+    char *s = u8(inv), *e = escape(s);
+    reply_ok("%s", e);
+    free(s), free(e);
+    PeerFreeData(inv);
+}
+
+/* password-join <password> <invitation> */
+static void cmd_password_join(args *a) {
+    if (a->argc < 3) {
+        reply_err(E_INVALIDARG, "password-join <password> <invitation>");
+        return;
+    }
+    slot *g = take_slot();
+    if (!g) {
+        reply_err(E_FAIL, "no free slot");
+        return;
+    }
+    char *text = strdup(rest_after(a, 1));
+    if (!text) exit(2);
+    unescape(text);
+    PWSTR inv = w(text), pw = w(a->argv[1]);
+    free(text);
+    HRESULT hr = PeerGroupPasswordJoin(st.identity, inv, pw, NULL, &g->h);
+    free(inv), free(pw);
+    CHECK_HR(hr, "PeerGroupPasswordJoin");
+    CHECK_HR(register_events(g), "PeerGroupRegisterEvent");
+    CHECK_HR(group_name(g), "PeerGroupGetProperties");
+    reply_ok("%s", g->name);
+}
+
+static void cmd_resume_password(args *a) {
+    (void)a;
+    NEED_GROUP();
+    CHECK_HR(PeerGroupResumePasswordAuthentication(cur()->h, cur()->ctl), "PeerGroupResumePasswordAuthentication");
+    reply_ok(NULL);
+}
+
+/* wait-authfail <s>: waits for an AUTHENTICATION_FAILED not reported
+ * yet; prints its reason and how many have been seen. */
+static void cmd_wait_authfail(args *a) {
+    NEED_GROUP();
+    slot *g = cur();
+    double t0 = now_ms(), deadline = t0 + argd(a, 1, 30) * 1e3;
+    while (g->auth_failed <= g->auth_taken && now_ms() < deadline) {
+        wait_fd(g->ctl_fd, 100);
+        pump(g);
+    }
+    if (g->auth_failed <= g->auth_taken) {
+        reply_err(E_FAIL, "timeout: no AUTHENTICATION_FAILED (seen %ld)", g->auth_failed);
+        return;
+    }
+    g->auth_taken++;
+    reply_ok("0x%08" PRIx32 " seen=%ld %.0f", (uint32_t)g->auth_hr, g->auth_failed, now_ms() - t0);
+}
+
+/* authfails prints how many AUTHENTICATION_FAILED events were seen. */
+static void cmd_authfails(args *a) {
+    (void)a;
+    NEED_GROUP();
+    reply_ok("%ld", cur()->auth_failed);
+}
+
+/* delete-group <group>: PeerGroupDelete (the group must be closed here). */
+static void cmd_delete_group(args *a) {
+    if (a->argc < 2) {
+        reply_err(E_INVALIDARG, "delete-group <group>");
+        return;
+    }
+    PWSTR name = w(a->argv[1]);
+    HRESULT hr = PeerGroupDelete(st.identity, name);
+    free(name);
+    CHECK_HR(hr, "PeerGroupDelete");
+    reply_ok(NULL);
+}
+
 static void cmd_use(args *a) {
     long i = argl(a, 1, 0);
     if (i < 0 || i >= MAX_SLOTS) {
@@ -1671,6 +2003,18 @@ static const struct {
     {"name", cmd_name},
     {"set-name", cmd_set_name},
     {"wait-name", cmd_wait_name},
+    {"state", cmd_state},
+    {"wait-id", cmd_wait_id},
+    {"update-text", cmd_update_text},
+    {"delete-id", cmd_delete_id},
+    {"invite-exp", cmd_invite_exp},
+    {"create-password", cmd_create_password},
+    {"password-invite", cmd_password_invite},
+    {"password-join", cmd_password_join},
+    {"resume-password", cmd_resume_password},
+    {"wait-authfail", cmd_wait_authfail},
+    {"authfails", cmd_authfails},
+    {"delete-group", cmd_delete_group},
     {"use", cmd_use},
     {"close", cmd_close},
     {"sleep", cmd_sleep},
