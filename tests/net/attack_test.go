@@ -197,6 +197,7 @@ type attemptResult struct {
 	result     string // "refused 0x... reason", "welcome ...", "closed ...", "error ..."
 	after      string // "frames=0 records=0 streams=0"
 	challenged string // password attempts: "yes" or "no"
+	closed     string // frames before the Hello: "closed remote code=<n>" or "open"
 }
 
 // parseAttempts groups the attacker's output by attempt label.
@@ -219,6 +220,8 @@ func parseAttempts(t *testing.T, lines []string) map[string]attemptResult {
 			r.after = rest
 		case "challenged":
 			r.challenged = rest
+		case "closed":
+			r.closed = rest
 		default:
 			continue
 		}

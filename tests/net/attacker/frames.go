@@ -105,7 +105,8 @@ func frames(ctx context.Context, d *dialer, inv *invitation.Invitation, addr str
 }
 
 // reportBefore prints the member's answer to garbage sent instead of a
-// Hello: a Refuse, then the connection closed.
+// Hello: "result refused ..." and then whether it closed the connection
+// ("closed closed remote code=<n>").
 func reportBefore(conn *quic.Conn, s *quic.Stream, then string) {
 	switch then {
 	case "abandon":
@@ -129,7 +130,7 @@ func reportBefore(conn *quic.Conn, s *quic.Stream, then string) {
 	default:
 		fmt.Printf("result error %v\n", oneLine(err))
 	}
-	waitClosed(conn)
+	waitClosed(conn, "closed")
 }
 
 // reportClosed prints whether the member closed a welcomed connection
@@ -153,23 +154,24 @@ func reportClosed(conn *quic.Conn, s *quic.Stream, then string) {
 			}
 		}
 	}()
-	waitClosed(conn)
+	waitClosed(conn, "result")
 }
 
-// waitClosed prints "result closed ..." if the member closes conn within
-// 15 s, else "result open" (and closes it).
-func waitClosed(conn *quic.Conn) {
+// waitClosed prints "<key> closed remote code=<n>" (or "<key> closed
+// <why>") if the member closes conn within 15 s, else "<key> open" (and
+// closes it).
+func waitClosed(conn *quic.Conn, key string) {
 	select {
 	case <-conn.Context().Done():
 		var ae *quic.ApplicationError
 		cause := context.Cause(conn.Context())
 		if errors.As(cause, &ae) && ae.Remote {
-			fmt.Printf("result closed remote code=%d\n", ae.ErrorCode)
+			fmt.Printf("%s closed remote code=%d\n", key, ae.ErrorCode)
 		} else {
-			fmt.Printf("result closed %s\n", oneLine(cause))
+			fmt.Printf("%s closed %s\n", key, oneLine(cause))
 		}
 	case <-time.After(15 * time.Second):
-		fmt.Println("result open")
+		fmt.Printf("%s open\n", key)
 		conn.CloseWithError(0, "")
 	}
 }

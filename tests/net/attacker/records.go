@@ -393,6 +393,16 @@ func expire(ctx context.Context, d *dialer, inv *invitation.Invitation, addr str
 		return fmt.Errorf("waiting for the go-ahead on stdin: %w", err)
 	}
 
+	// Records the member flooded to it since the expiry: the test
+	// published one before the go-ahead.
+	flooded := 0
+	for _, rr := range ss.receivedSince(mark) {
+		if rr.r.Type == testType && rr.r.Created >= notAfter {
+			flooded++
+		}
+	}
+	fmt.Printf("flooded-after-expiry records=%d\n", flooded)
+
 	r := newTestRecord(d.id.PeerName, filetime.Now(), "attacker: written after my credential expired")
 	r.Sign(ss.group, d.id.Key)
 	fmt.Printf("sent after-expiry=%s\n", r.ID)
@@ -410,13 +420,6 @@ func expire(ctx context.Context, d *dialer, inv *invitation.Invitation, addr str
 	} else {
 		fmt.Printf("sync-after-expiry records=%d\n", len(recs))
 	}
-	flooded := 0
-	for _, rr := range ss.receivedSince(mark) {
-		if rr.r.Type == testType && rr.r.Created >= notAfter {
-			flooded++
-		}
-	}
-	fmt.Printf("flooded-after-expiry records=%d\n", flooded)
 	state := "open"
 	if err := ss.closedErr(); err != nil {
 		state = "closed " + oneLine(err)
