@@ -17,15 +17,18 @@ import (
 // floodStats counts what happened to the flood's connections.
 type floodStats struct {
 	idleOpened, idleBusy, idleTimedOut, idleOther, idleDialFailed atomic.Int64
-	hangingStarted                                                atomic.Int64
+	hangingStarted, hangingRefused                                atomic.Int64
+	saturated                                                     atomic.Bool
 }
 
 // flood keeps n QUIC connections open that never open a stream (so never
-// send a Hello) and n more whose TLS handshake never finishes (after the
-// member's first answer the client goes silent), re-opening each as soon
-// as it ends, for duration or until stdin closes. It prints "flooding"
-// once started and the totals at the end.
-func flood(ctx context.Context, d *dialer, addr string, n int, duration time.Duration) error {
+// send a Hello), re-opening each as soon as the member drops it, and
+// starts rate TLS handshakes a second that never finish (the client goes
+// silent once the member answered, so the member waits for a Finished
+// that never comes), for duration or until stdin closes. It prints
+// "flooding" once started, "saturated" when the member first turns a
+// connection away as busy, and the totals at the end.
+func flood(ctx context.Context, d *dialer, addr string, n, rate int, duration time.Duration) error {
 	ua, err := net.ResolveUDPAddr("udp", addr)
 	if err != nil {
 		return err
@@ -40,21 +43,44 @@ func flood(ctx context.Context, d *dialer, addr string, n int, duration time.Dur
 	var st floodStats
 	var wg sync.WaitGroup
 	for i := 0; i < n; i++ {
-		wg.Add(2)
+		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			idleWorker(ctx, d, addr, &st)
 		}()
+	}
+	if rate > 0 {
+		tokens := make(chan struct{})
+		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			hangingWorker(ctx, d, ua, &st)
+			t := time.NewTicker(time.Second / time.Duration(rate))
+			defer t.Stop()
+			for {
+				select {
+				case <-ctx.Done():
+					return
+				case <-t.C:
+					select {
+					case tokens <- struct{}{}:
+					default: // every worker busy: this tick is lost
+					}
+				}
+			}
 		}()
+		for i := 0; i < 64; i++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				hangingWorker(ctx, d, ua, tokens, &st)
+			}()
+		}
 	}
 	fmt.Println("flooding")
 	wg.Wait()
-	fmt.Printf("flood idle-opened=%d idle-busy=%d idle-timed-out=%d idle-other=%d idle-dial-failed=%d hanging=%d\n",
+	fmt.Printf("flood idle-opened=%d idle-busy=%d idle-timed-out=%d idle-other=%d idle-dial-failed=%d hanging=%d hanging-refused=%d\n",
 		st.idleOpened.Load(), st.idleBusy.Load(), st.idleTimedOut.Load(), st.idleOther.Load(),
-		st.idleDialFailed.Load(), st.hangingStarted.Load())
+		st.idleDialFailed.Load(), st.hangingStarted.Load(), st.hangingRefused.Load())
 	return nil
 }
 
@@ -80,7 +106,10 @@ func idleWorker(ctx context.Context, d *dialer, addr string, st *floodStats) {
 		switch {
 		case errors.As(cause, &ae) && ae.Remote && ae.ErrorCode == 1: // core/mesh codeBusy
 			st.idleBusy.Add(1)
-			pause(ctx, 100*time.Millisecond) // a flood of connections, not of CPU
+			if st.saturated.CompareAndSwap(false, true) {
+				fmt.Println("saturated") // every handshake slot of the member is taken
+			}
+			pause(ctx, 500*time.Millisecond) // a flood of connections, not of CPU
 		case errors.As(cause, &ae) && ae.Remote, errors.As(cause, &idle):
 			st.idleTimedOut.Add(1)
 		default:
@@ -89,21 +118,30 @@ func idleWorker(ctx context.Context, d *dialer, addr string, st *floodStats) {
 	}
 }
 
-// hangingWorker starts TLS handshakes that never finish: each on its own
-// socket that lets the client's first flight out and drops everything
-// after the member's first answer, abandoned after 3 s.
-func hangingWorker(ctx context.Context, d *dialer, addr *net.UDPAddr, st *floodStats) {
-	for ctx.Err() == nil {
+// hangingWorker starts a TLS handshake for each token, on a socket of its
+// own that lets the client's first flight out and drops everything after
+// the member's first answer: the client sees the handshake through, the
+// member never gets its Finished and holds the half-open connection until
+// its handshake timeout.
+func hangingWorker(ctx context.Context, d *dialer, addr *net.UDPAddr, tokens <-chan struct{}, st *floodStats) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tokens:
+		}
 		udp, err := net.ListenUDP("udp", &net.UDPAddr{IP: d.udp.LocalAddr().(*net.UDPAddr).IP})
 		if err != nil {
-			pause(ctx, 200*time.Millisecond)
 			continue
 		}
 		tr := &quic.Transport{Conn: &mute{c: udp}}
 		st.hangingStarted.Add(1)
 		dctx, cancel := context.WithTimeout(ctx, 3*time.Second)
-		if conn, err := tr.Dial(dctx, addr, tlsConfig(d.id.TLSCertificate()), quicConfig()); err == nil {
-			conn.CloseWithError(0, "") // it should not finish; if it did, let go
+		conn, err := tr.Dial(dctx, addr, tlsConfig(d.id.TLSCertificate()), quicConfig())
+		if err == nil {
+			conn.CloseWithError(0, "") // dropped by mute: the member never hears of it
+		} else if dctx.Err() == nil {
+			st.hangingRefused.Add(1) // the member said no
 		}
 		cancel()
 		tr.Close()

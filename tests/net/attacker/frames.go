@@ -176,10 +176,11 @@ func waitClosed(conn *quic.Conn, key string) {
 	}
 }
 
-// udpNoise sends n datagrams of random bytes and n random datagrams
-// shaped like QUIC v1 Initial packets (long header, version 1, random
-// connection ids, padded to 1200 bytes) to addr, and counts replies.
-func udpNoise(addr string, n int) error {
+// udpNoise sends n datagrams to addr and counts replies: random bytes
+// (shape "random") or random datagrams shaped like QUIC v1 Initial
+// packets (shape "initial": long header, version 1, random connection
+// ids, padded to at least 1200 bytes).
+func udpNoise(addr string, n int, shape string) error {
 	ua, err := net.ResolveUDPAddr("udp", addr)
 	if err != nil {
 		return err
@@ -217,12 +218,16 @@ func udpNoise(addr string, n int) error {
 		}
 	}
 	for i := 0; i < n; i++ {
-		var size [2]byte
-		rand.Read(size[:])
-		send(randomBytes(1 + int(binary.BigEndian.Uint16(size[:]))%1472))
-	}
-	for i := 0; i < n; i++ {
-		send(fakeInitial(1200 + i%200))
+		switch shape {
+		case "random":
+			var size [2]byte
+			rand.Read(size[:])
+			send(randomBytes(1 + int(binary.BigEndian.Uint16(size[:]))%1472))
+		case "initial":
+			send(fakeInitial(1200 + i%200))
+		default:
+			return fmt.Errorf("unknown -shape %q", shape)
+		}
 	}
 	fmt.Printf("sent datagrams=%d bytes=%d replies=%d\n", sent, bytes, <-replies)
 	return nil

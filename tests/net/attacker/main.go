@@ -57,11 +57,13 @@
 //	    oversized, truncated and malformed frames before and after the
 //	    handshake; each attempt prints "result closed code=<n>" when the
 //	    member closed the connection, or the refusal.
-//	-mode udp -n N
-//	    N random datagrams (and N QUIC-shaped ones) to the member's port.
-//	-mode flood -n N -duration D
-//	    keep N QUIC connections open that never send Hello and N TLS
-//	    handshakes that never finish, for D or until stdin closes.
+//	-mode udp -n N [-shape random|initial]
+//	    N datagrams of random bytes, or shaped like QUIC Initial packets
+//	    with undecryptable contents, to the member's port.
+//	-mode flood -n N -rate R -duration D [-bind IP]
+//	    keep N QUIC connections open that never send Hello and start R
+//	    TLS handshakes a second that never finish, for D or until stdin
+//	    closes.
 //	-mode password -invitation FILE -password RIGHT -count N [-bind IP]
 //	    N wrong password proofs, then one with the right password; FILE
 //	    is a password invitation.
@@ -88,8 +90,8 @@ import (
 type options struct {
 	home, mode, group, addr, invFile string
 	out, records, ids, victim        string
-	password, bind                   string
-	n, count                         int
+	password, bind, shape            string
+	n, count, rate                   int
 	duration, timeout                time.Duration
 }
 
@@ -106,8 +108,10 @@ func main() {
 	flag.StringVar(&o.victim, "victim", "", "peer name of an honest member")
 	flag.StringVar(&o.password, "password", "", "the group password")
 	flag.StringVar(&o.bind, "bind", "", "local IP address to send from")
+	flag.StringVar(&o.shape, "shape", "random", "udp: random bytes or QUIC Initial-shaped garbage (initial)")
 	flag.IntVar(&o.n, "n", 100, "how many (datagrams, connections)")
 	flag.IntVar(&o.count, "count", 6, "how many wrong passwords")
+	flag.IntVar(&o.rate, "rate", 300, "flood: hanging TLS handshakes started a second")
 	flag.DurationVar(&o.duration, "duration", 20*time.Second, "how long to flood")
 	flag.DurationVar(&o.timeout, "timeout", 2*time.Minute, "give up after this long")
 	flag.Parse()
@@ -148,9 +152,9 @@ func run(o options) error {
 		}
 		return forge(ctx, d, o.home, o.group, o.addr, genuine)
 	case "udp":
-		return udpNoise(o.addr, o.n)
+		return udpNoise(o.addr, o.n, o.shape)
 	case "flood":
-		return flood(ctx, d, o.addr, o.n, o.duration)
+		return flood(ctx, d, o.addr, o.n, o.rate, o.duration)
 	case "password":
 		i, err := readPasswordInvitation(o.invFile)
 		if err != nil {
