@@ -11,8 +11,8 @@
 //
 //	dial <multiaddr>...   connect to these hosts        -> "ok"
 //	peers                 peers in the topic's mesh      -> "peers N"
-//	expect N              print "done" once N messages from others arrived
-//	                      (at once if they already have) -> "ok", later "done"
+//	expect N              print "done <unix ns>" once N messages from others
+//	                      arrived (at once if they already have) -> "ok", later "done ..."
 //	publish N SIZE        publish N messages of SIZE bytes as fast as
 //	                      Publish returns                 -> "published"
 //	count                 messages from others so far    -> "count N"
@@ -29,6 +29,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/libp2p/go-libp2p"
 	pubsub "github.com/libp2p/go-libp2p-pubsub"
@@ -113,7 +114,7 @@ func run(transport string, queue int) error {
 			hit := received == expect
 			mu.Unlock()
 			if hit {
-				o.println("done")
+				o.println("done %d", time.Now().UnixNano())
 			}
 		}
 	}()
@@ -147,18 +148,16 @@ func run(transport string, queue int) error {
 			mu.Unlock()
 			o.println("ok")
 			if already {
-				o.println("done")
+				o.println("done %d", time.Now().UnixNano())
 			}
 		case "publish":
 			n, _ := strconv.Atoi(arg(f, 1))
 			size, _ := strconv.Atoi(arg(f, 2))
-			buf := make([]byte, max(size, 8))
-			for i := range buf {
-				buf[i] = byte(i * 7)
-			}
 			for i := range n {
+				// A new buffer each time: Publish keeps the slice.
+				buf := make([]byte, max(size, 8))
 				binary.BigEndian.PutUint64(buf, uint64(i))
-				if err := topic.Publish(ctx, buf[:max(size, 8)]); err != nil {
+				if err := topic.Publish(ctx, buf); err != nil {
 					return fmt.Errorf("publish: %w", err)
 				}
 			}

@@ -203,4 +203,3 @@ func verifyFloor(n, size int) float64 {
 	wg.Wait()
 	return time.Since(start).Seconds()
 }
-

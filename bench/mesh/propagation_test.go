@@ -52,15 +52,17 @@ func BenchmarkPropagation(b *testing.B) {
 		var ours, tuned, ratio []float64
 		var defDelivered []float64
 		var pubSecs []float64
+		tunedLoss := false
 		for run := range runs() {
 			o, pub := propagateOurs(b, ms, pubSlot, n)
 			ours, pubSecs = append(ours, o), append(pubSecs, pub)
 			line := fmt.Sprintf("run %d: ours %.2f s (publisher's AddRecords %.2f s)", run+1, o, pub)
 			if gsBin != "" {
-				t, _ := propagateGossipSub(b, dir, gsBin, members, n, n+100)
+				t, td := propagateGossipSub(b, dir, gsBin, members, n, n+100)
 				_, d := propagateGossipSub(b, dir, gsBin, members, n, 0)
 				tuned, defDelivered, ratio = append(tuned, t), append(defDelivered, d), append(ratio, o/t)
-				line += fmt.Sprintf(", GossipSub tuned %.2f s (ratio %.2f), GossipSub default %.1f %% delivered", t, o/t, 100*d)
+				tunedLoss = tunedLoss || td < 1
+				line += fmt.Sprintf(", GossipSub tuned %.2f s (%.1f %% delivered; ratio %.2f), GossipSub default %.1f %% delivered", t, 100*td, o/t, 100*d)
 			}
 			b.Log(line)
 			fmt.Println("propagation", line)
@@ -84,7 +86,11 @@ func BenchmarkPropagation(b *testing.B) {
 		st, sr, sd := harness.Summarize(tuned), harness.Summarize(ratio), harness.Summarize(defDelivered)
 		b.ReportMetric(st.Median, "gossipsub-s")
 		b.ReportMetric(sr.Median, "ratio")
-		harness.Summary(figure, so.Format("%.2f"), "GossipSub tuned ("+*propGossip+") "+st.Format("%.2f"),
+		anchor := "GossipSub tuned (" + *propGossip + ") " + st.Format("%.2f")
+		if tunedLoss {
+			anchor += " (lost messages in some runs: see log)"
+		}
+		harness.Summary(figure, so.Format("%.2f"), anchor,
 			sr.Format("%.2f"), "ratio <= 1.00", sr.Median <= 1)
 		harness.Summary("propagation: delivered of the burst", "100 %",
 			fmt.Sprintf("GossipSub default options %s %%", harness.Stats{Min: 100 * sd.Min, Median: 100 * sd.Median, Max: 100 * sd.Max}.Format("%.1f")),
@@ -252,26 +258,39 @@ func propagateGossipSub(b *testing.B, dir, bin string, hosts, n, queue int) (sec
 	if err := ps[0].Send("publish %d %d", n, *propSize); err != nil {
 		b.Fatal(err)
 	}
+	// Poll the counts until every host has all n, or until they stop
+	// growing (with default options messages get dropped and "done" never
+	// comes). Each host stamps its "done" with the wall clock.
+	stall := 5 * time.Second
 	if queue > 0 {
-		end := waitDone(b, ps[1:], 10*time.Minute)
-		if _, err := ps[0].Read(time.Minute); err != nil {
-			b.Fatal(err)
+		stall = 30 * time.Second
+	}
+	doneAt := make(map[int]int64)
+	readDone := func(i int, l string) {
+		ns, _ := strconv.ParseInt(strings.TrimPrefix(l, "done "), 10, 64)
+		doneAt[i] = ns
+	}
+	published := false
+	last, lastChange, total := -1, time.Now(), 0
+	for total < n*(hosts-1) && time.Since(lastChange) < stall {
+		time.Sleep(250 * time.Millisecond)
+		if !published {
+			select {
+			case l, ok := <-ps[0].Lines():
+				if !ok || l != "published" {
+					b.Fatalf("publisher: %q", l)
+				}
+				published = true
+				lastChange = time.Now()
+			default:
+				lastChange = time.Now() // still publishing
+			}
 		}
-		return end.Sub(start).Seconds(), 1
-	}
-	// Defaults: messages get dropped, so "done" may never come; poll the
-	// counts until they stop growing.
-	if _, err := ps[0].Read(10 * time.Minute); err != nil { // "published"
-		b.Fatal(err)
-	}
-	last, still := -1, 0
-	total := 0
-	for still < 6 {
-		time.Sleep(500 * time.Millisecond)
 		total = 0
-		for _, p := range ps[1:] {
+		for i, p := range ps[1:] {
 			l, err := p.Call(10*time.Second, "count")
-			for err == nil && strings.HasPrefix(l, "done") { // a host that got everything
+			for err == nil && strings.HasPrefix(l, "done") {
+				readDone(i, l)
 				l, err = p.Read(10 * time.Second)
 			}
 			if err != nil {
@@ -280,15 +299,27 @@ func propagateGossipSub(b *testing.B, dir, bin string, hosts, n, queue int) (sec
 			c, _ := strconv.Atoi(strings.TrimPrefix(l, "count "))
 			total += c
 		}
-		if total == last {
-			still++
-		} else {
-			still = 0
-		}
-		last = total
-		if total == n*(hosts-1) {
-			break
+		if total != last {
+			last, lastChange = total, time.Now()
 		}
 	}
-	return time.Since(start).Seconds(), float64(total) / float64(n*(hosts-1))
+	delivered = float64(total) / float64(n*(hosts-1))
+	if total < n*(hosts-1) {
+		if queue > 0 {
+			b.Logf("GossipSub with queues of %d lost messages: %.2f %% delivered", queue, 100*delivered)
+		}
+		return time.Since(start).Seconds(), delivered
+	}
+	var end int64
+	for i, p := range ps[1:] {
+		if _, ok := doneAt[i]; !ok {
+			l, err := p.Read(10 * time.Second)
+			if err != nil || !strings.HasPrefix(l, "done") {
+				b.Fatalf("%s: %q %v", p.Name, l, err)
+			}
+			readDone(i, l)
+		}
+		end = max(end, doneAt[i])
+	}
+	return float64(end-start.UnixNano()) / 1e9, delivered
 }
