@@ -175,30 +175,8 @@ func Join(id *identity.Identity, inv *invitation.Invitation, invitationXML strin
 	if inv.AuthScheme&AuthGMC == 0 || len(inv.Credential) == 0 {
 		return nil, fmt.Errorf("join %s: not a credential invitation: %w", inv.GroupPeerName, peererr.ErrInvalidArg)
 	}
-	e, err := newEngine(id, inv.GroupPeerName, inv.GroupKey, inv.Credential, dbPath(inv.GroupPeerName))
-	if err != nil {
-		return nil, err
-	}
-	props := Properties{GroupPeerName: inv.GroupPeerName, FriendlyName: inv.GroupFriendlyName, Cloud: inv.Cloud}.withDefaults()
-	chainBytes, _ := inv.Credential.MarshalBinary()
-	if err := e.db.SetMeta(map[string][]byte{
-		metaIdentity: []byte(id.PeerName), metaGroupName: []byte(inv.GroupPeerName),
-		metaGroupKey: inv.GroupKey, metaChain: chainBytes, metaReady: {0},
-		metaInvitation: []byte(invitationXML), metaProps: props.marshal(),
-	}); err != nil {
-		e.Close()
-		return nil, fmt.Errorf("join %s: %w", inv.GroupPeerName, err)
-	}
-	if err := e.publishSelf(); err != nil {
-		e.Close()
-		return nil, fmt.Errorf("join %s: %w", inv.GroupPeerName, err)
-	}
-	if err := e.loadState(); err != nil {
-		e.Close()
-		return nil, err
-	}
-	e.start()
-	return e, nil
+	props := Properties{GroupPeerName: inv.GroupPeerName, FriendlyName: inv.GroupFriendlyName, Cloud: inv.Cloud}
+	return joinWith(id, inv, invitationXML, inv.Credential, props, "", dbPath)
 }
 
 // PasswordJoin prepares id to join a password group with the password
@@ -212,24 +190,44 @@ func PasswordJoin(id *identity.Identity, inv *invitation.Invitation, invitationX
 	if n := peername.UTF16Len(pw); n == 0 || n > password.MaxLength {
 		return nil, fmt.Errorf("join %s: password of %d characters: %w", inv.GroupPeerName, n, peererr.ErrInvalidArg)
 	}
-	e, err := newEngine(id, inv.GroupPeerName, inv.GroupKey, nil, dbPath(inv.GroupPeerName))
+	props := Properties{GroupPeerName: inv.GroupPeerName, FriendlyName: inv.GroupFriendlyName, Cloud: inv.Cloud,
+		AuthSchemes: AuthPassword, PasswordRole: inv.Roles[0]}
+	return joinWith(id, inv, invitationXML, nil, props, pw, dbPath)
+}
+
+// joinWith stores a group joined with an invitation: its key, this
+// member's credential (none yet for a password joiner), the invitation
+// and the provisional properties it gives, then publishes the member
+// record if there is a credential. The group starts offline and not
+// ready.
+func joinWith(id *identity.Identity, inv *invitation.Invitation, invitationXML string, chain credential.Chain,
+	props Properties, pw string, dbPath func(group string) string) (*Engine, error) {
+	e, err := newEngine(id, inv.GroupPeerName, inv.GroupKey, chain, dbPath(inv.GroupPeerName))
 	if err != nil {
 		return nil, err
 	}
 	e.password = pw
-	props := Properties{GroupPeerName: inv.GroupPeerName, FriendlyName: inv.GroupFriendlyName, Cloud: inv.Cloud,
-		AuthSchemes: AuthPassword, PasswordRole: inv.Roles[0]}.withDefaults()
-	if err := e.db.SetMeta(map[string][]byte{
-		metaIdentity: []byte(id.PeerName), metaGroupName: []byte(inv.GroupPeerName),
-		metaGroupKey: inv.GroupKey, metaChain: {}, metaReady: {0},
-		metaInvitation: []byte(invitationXML), metaProps: props.marshal(),
-	}); err != nil {
+	props = props.withDefaults()
+	var chainBytes []byte
+	if len(chain) > 0 {
+		chainBytes, _ = chain.MarshalBinary()
+	}
+	fail := func(err error) (*Engine, error) {
 		e.Close()
 		return nil, fmt.Errorf("join %s: %w", inv.GroupPeerName, err)
 	}
+	if err := e.db.SetMeta(map[string][]byte{
+		metaIdentity: []byte(id.PeerName), metaGroupName: []byte(inv.GroupPeerName),
+		metaGroupKey: inv.GroupKey, metaChain: chainBytes, metaReady: {0},
+		metaInvitation: []byte(invitationXML), metaProps: props.marshal(),
+	}); err != nil {
+		return fail(err)
+	}
+	if err := e.publishSelf(); err != nil {
+		return fail(err)
+	}
 	if err := e.loadState(); err != nil {
-		e.Close()
-		return nil, err
+		return fail(err)
 	}
 	e.start()
 	return e, nil
