@@ -82,7 +82,9 @@ func TestDataBackPressure(t *testing.T) {
 		t.Fatal("a full queue accepted more data")
 	}
 	done := make(chan error)
-	go func() { done <- b.PublishData(context.Background(), Event{Type: IncomingData, Data: Incoming{Data: big}}) }()
+	go func() {
+		done <- b.PublishData(context.Background(), Event{Type: IncomingData, Data: Incoming{Data: big}})
+	}()
 	s.Next() // room again
 	if err := <-done; err != nil {
 		t.Fatal(err)
