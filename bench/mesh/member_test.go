@@ -35,6 +35,7 @@ import (
 //	neighbors <slot>                  -> ok <n>
 //	add <slot> <type> <n> <size> <batch> -> ok <seconds>  (AddRecord if batch is 1, else AddRecords)
 //	expect <slot> <type> <n>          -> ok, later "done <slot> <seconds since expect>"
+//	                                     once n records of type arrived from the network
 //	count <slot> <type>               -> ok <n>
 //	stats <slot>                      -> ok <node counters>
 //	rss                               -> ok <bytes>
@@ -209,13 +210,22 @@ func (st *memberState) handle(out *harness.Out, f []string) error {
 		}
 		n, _ := strconv.Atoi(arg(f, 3))
 		start := time.Now()
+		// Counting rows of 100,000 costs milliseconds, so the watcher
+		// counts only once the node has received at least n records.
+		var base int64
+		if nd, err := st.node(g); err == nil {
+			base = nd.Stats().ReceivedRecords.Load()
+		}
 		out.Println("ok")
 		go func() {
-			for count(g, typ) < n {
+			for {
 				if g.Closed() {
 					return
 				}
-				time.Sleep(10 * time.Millisecond)
+				if nd, err := st.node(g); err == nil && nd.Stats().ReceivedRecords.Load()-base >= int64(n) && count(g, typ) >= n {
+					break
+				}
+				time.Sleep(5 * time.Millisecond)
 			}
 			out.Println("done %s %.3f", arg(f, 1), time.Since(start).Seconds())
 		}()

@@ -1,0 +1,243 @@
+// Package directbench benchmarks direct connections through the C ABI:
+// two processes of bench/direct/c/direct_peer.c, linked against
+// build/libp2p.so, against raw quic-go streams and TCP loopback between two
+// processes of this test binary (re-executed with a role), all in the same
+// run: throughput of 64 KiB messages, round-trip latency of a 64-byte
+// ping-pong, and the rate of 100-byte messages one way.
+package directbench
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"p2p/bench/mesh/harness"
+)
+
+var (
+	thrN  = flag.Int("direct.thr.n", 0, "64 KiB messages per throughput run (default 8192 = 512 MiB; 1024 with QUICK=1)")
+	pingN = flag.Int("direct.ping.n", 0, "round trips per latency run (default 10,000; 2,000 with QUICK=1)")
+	rateN = flag.Int("direct.rate.n", 0, "100-byte messages per rate run (default 200,000; 50,000 with QUICK=1)")
+	libso = flag.String("direct.lib", "", "directory of libp2p.so and p2p.h (default: the repository's build/)")
+)
+
+const (
+	thrSize  = 64 << 10
+	pingSize = 64
+	rateSize = 100
+	warmup   = 200 // round trips before the timed ones
+)
+
+func TestMain(m *testing.M) {
+	switch role := os.Getenv(harness.RoleEnv); role {
+	case "":
+		os.Exit(m.Run())
+	case roleServer:
+		exit(runServer(os.Getenv("P2PBENCH_NET")))
+	case roleClient:
+		exit(runClient())
+	default:
+		exit(fmt.Errorf("unknown role %q", role))
+	}
+}
+
+func exit(err error) {
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	os.Exit(0)
+}
+
+func sizes() (thr, ping, rate, runs int) {
+	thr, ping, rate, runs = 8192, 10000, 200000, 3
+	if harness.Quick() {
+		thr, ping, rate = 1024, 2000, 50000
+	}
+	if *thrN > 0 {
+		thr = *thrN
+	}
+	if *pingN > 0 {
+		ping = *pingN
+	}
+	if *rateN > 0 {
+		rate = *rateN
+	}
+	return
+}
+
+// BenchmarkDirect runs the three figures, alternating ours and the anchors
+// in each run.
+func BenchmarkDirect(b *testing.B) {
+	thr, ping, rate, runs := sizes()
+	dir := b.TempDir()
+	peerBin := buildPeer(b, dir)
+	for b.Loop() {
+		var (
+			oursThr, quicThr, tcpThr, thrRatio, tcpRatio []float64
+			oursP50, oursP99, quicP50, quicP99           []float64
+			p50Ratio, p99Ratio                           []float64
+			oursRate, quicRate, rateRatio                []float64
+		)
+		a, z, conn := cPair(b, dir, peerBin)
+		qs, qc := rawPair(b, dir, "quic")
+		ts, tc := rawPair(b, dir, "tcp")
+		mb := func(n int, secs float64) float64 { return float64(n) * thrSize / secs / 1e6 }
+		for run := range runs {
+			o := mb(thr, cSend(b, a, z, conn, thr, thrSize))
+			q := mb(thr, rawSend(b, qc, qs, thr, thrSize))
+			t := mb(thr, rawSend(b, tc, ts, thr, thrSize))
+			oursThr, quicThr, tcpThr = append(oursThr, o), append(quicThr, q), append(tcpThr, t)
+			thrRatio, tcpRatio = append(thrRatio, o/q), append(tcpRatio, o/t)
+
+			op50, op99 := cPing(b, a, z, conn, ping)
+			qp50, qp99 := rawPing(b, qc, qs, ping)
+			oursP50, oursP99, quicP50, quicP99 = append(oursP50, op50), append(oursP99, op99), append(quicP50, qp50), append(quicP99, qp99)
+			p50Ratio, p99Ratio = append(p50Ratio, op50/qp50), append(p99Ratio, op99/qp99)
+
+			or := float64(rate) / cSend(b, a, z, conn, rate, rateSize)
+			qr := float64(rate) / rawSend(b, qc, qs, rate, rateSize)
+			oursRate, quicRate, rateRatio = append(oursRate, or), append(quicRate, qr), append(rateRatio, or/qr)
+
+			line := fmt.Sprintf("run %d: 64 KiB: ours %.0f MB/s, quic-go %.0f MB/s, TCP %.0f MB/s; ping-pong p50/p99: ours %.0f/%.0f us, quic-go %.0f/%.0f us; 100 B: ours %.0f msg/s, quic-go %.0f msg/s",
+				run+1, o, q, t, op50, op99, qp50, qp99, or, qr)
+			b.Log(line)
+			fmt.Println("direct", line)
+		}
+		s := harness.Summarize
+		b.ReportMetric(s(oursThr).Median, "MB/s")
+		b.ReportMetric(s(thrRatio).Median, "thr-ratio")
+		b.ReportMetric(s(oursP50).Median, "p50-us")
+		b.ReportMetric(s(oursP99).Median, "p99-us")
+		b.ReportMetric(s(oursRate).Median, "msg/s")
+		harness.Summary(fmt.Sprintf("direct (C ABI): throughput, %d x 64 KiB, MB/s", thr), s(oursThr).Format("%.0f"),
+			"raw quic-go stream "+s(quicThr).Format("%.0f"), s(thrRatio).Format("%.2f"), "ratio >= 0.80", s(thrRatio).Median >= 0.8)
+		harness.Summary("  same, against TCP loopback, MB/s", s(oursThr).Format("%.0f"),
+			"TCP "+s(tcpThr).Format("%.0f"), s(tcpRatio).Format("%.2f"), "", false)
+		harness.Summary(fmt.Sprintf("direct (C ABI): ping-pong 64 B p50, %d round trips, us", ping), s(oursP50).Format("%.0f"),
+			"raw quic-go "+s(quicP50).Format("%.0f"), s(p50Ratio).Format("%.2f"), "ratio <= 1.50", s(p50Ratio).Median <= 1.5)
+		harness.Summary("direct (C ABI): ping-pong 64 B p99, us", s(oursP99).Format("%.0f"),
+			"raw quic-go "+s(quicP99).Format("%.0f"), s(p99Ratio).Format("%.2f"), "ratio <= 1.50", s(p99Ratio).Median <= 1.5)
+		harness.Summary(fmt.Sprintf("direct (C ABI): %d x 100 B one way, msg/s", rate), s(oursRate).Format("%.0f"),
+			"raw quic-go, one Write each "+s(quicRate).Format("%.0f"), s(rateRatio).Format("%.2f"),
+			">= 100000 msg/s", s(oursRate).Median >= 100000)
+	}
+}
+
+// buildPeer compiles c/direct_peer.c against the built library.
+func buildPeer(b *testing.B, dir string) string {
+	b.Helper()
+	lib := *libso
+	if lib == "" {
+		lib = filepath.Join("..", "..", "build")
+	}
+	lib, _ = filepath.Abs(lib)
+	if _, err := os.Stat(filepath.Join(lib, "libp2p.so")); err != nil {
+		b.Fatalf("no %s/libp2p.so: run `make build` first", lib)
+	}
+	bin := filepath.Join(dir, "direct_peer")
+	cc := os.Getenv("CC")
+	if cc == "" {
+		cc = "cc"
+	}
+	cmd := exec.Command(cc, "-O2", "-std=c11", "-Wall", "-I", lib, "-o", bin, filepath.Join("c", "direct_peer.c"),
+		"-L", lib, "-lp2p", "-Wl,-rpath,"+lib)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		b.Fatalf("compile direct_peer.c: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// ok sends a command and returns the answer after "ok".
+func ok(b *testing.B, p *harness.Proc, timeout time.Duration, format string, args ...any) string {
+	b.Helper()
+	l, err := p.Call(timeout, format, args...)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if l != "ok" && !strings.HasPrefix(l, "ok ") {
+		b.Fatalf("%s: %q", p.Name, l)
+	}
+	return strings.TrimPrefix(strings.TrimPrefix(l, "ok"), " ")
+}
+
+// readOK reads an answer line and returns what follows "ok".
+func readOK(b *testing.B, p *harness.Proc, timeout time.Duration) string {
+	b.Helper()
+	l, err := p.Read(timeout)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if l != "ok" && !strings.HasPrefix(l, "ok ") {
+		b.Fatalf("%s: %q", p.Name, l)
+	}
+	return strings.TrimPrefix(strings.TrimPrefix(l, "ok"), " ")
+}
+
+func float(b *testing.B, s string) float64 {
+	b.Helper()
+	v, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return v
+}
+
+// cPair starts two C members: a creates the group, z joins it; a opens a
+// direct connection to z. It returns both and a's connection id.
+func cPair(b *testing.B, dir, bin string) (a, z *harness.Proc, conn string) {
+	b.Helper()
+	start := func(name string) *harness.Proc {
+		p, err := harness.Spawn(name, dir, bin, nil,
+			[]string{"P2P_HOME=" + filepath.Join(dir, name), "P2P_LISTEN=127.0.0.1:0", "P2P_DISCOVERY=0"})
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(p.Close)
+		ok(b, p, 30*time.Second, "startup")
+		return p
+	}
+	a, z = start("c-creator"), start("c-joiner")
+	ok(b, a, 30*time.Second, "create")
+	xml := ok(b, z, 30*time.Second, "identity-xml")
+	inv := ok(b, a, 30*time.Second, "invite %s", xml)
+	ok(b, z, 30*time.Second, "join %s", inv)
+	ok(b, z, 60*time.Second, "wait-connected 60")
+	who := ok(b, z, 10*time.Second, "identity")
+	conn = ok(b, a, 30*time.Second, "open %s 20", who)
+	ok(b, z, 30*time.Second, "accept 20")
+	return a, z, conn
+}
+
+// cSend has a send n messages of size to z and returns the seconds until
+// z acknowledged the last.
+func cSend(b *testing.B, a, z *harness.Proc, conn string, n, size int) float64 {
+	b.Helper()
+	if err := z.Send("recv %d", n); err != nil {
+		b.Fatal(err)
+	}
+	secs := float(b, ok(b, a, 10*time.Minute, "send %s %d %d", conn, n, size))
+	if got := readOK(b, z, time.Minute); got != strconv.Itoa(n*size) {
+		b.Fatalf("receiver got %s bytes, want %d", got, n*size)
+	}
+	return secs
+}
+
+// cPing runs warm-up and timed 64-byte round trips and returns p50 and
+// p99 in microseconds.
+func cPing(b *testing.B, a, z *harness.Proc, conn string, n int) (p50, p99 float64) {
+	b.Helper()
+	if err := z.Send("pong %d", warmup+n); err != nil {
+		b.Fatal(err)
+	}
+	ok(b, a, time.Minute, "ping %s %d %d", conn, warmup, pingSize)
+	f := strings.Fields(ok(b, a, 10*time.Minute, "ping %s %d %d", conn, n, pingSize))
+	readOK(b, z, time.Minute)
+	return float(b, f[0]), float(b, f[1])
+}
