@@ -7,7 +7,7 @@ import (
 )
 
 // TestAttackExpiredCredential: a real member whose credential's validity
-// has ended (PeerGroupCreateInvitation with a 12 s expiration) tries to
+// has ended (PeerGroupCreateInvitation with a 15 s expiration) tries to
 // go on: its member record lapses everywhere at the end of the validity;
 // a new connection with the expired credential is refused with
 // PEER_E_NOT_AUTHORIZED; records it signs afterwards are stored nowhere;
@@ -16,7 +16,7 @@ import (
 // everywhere at once").
 func TestAttackExpiredCredential(t *testing.T) {
 	t.Parallel()
-	const validity = 12 // seconds: enough to connect on a loaded machine
+	const validity = 15 // seconds: enough to connect on a loaded machine
 	g := newGroup(t, "attack expiry", 2)
 	creator, target := g.Creator(), g.Members[1]
 	addr := memberAddress(t, target)

@@ -135,7 +135,12 @@ func TestAttackRecords(t *testing.T) {
 }
 
 // waitMember polls until p lists member among the group's members.
-func waitMember(t *testing.T, p *Peer, member string) {
+func waitMember(t *testing.T, p *Peer, member string) { waitMembership(t, p, member, true) }
+
+// waitNotMember polls until p no longer lists member.
+func waitNotMember(t *testing.T, p *Peer, member string) { waitMembership(t, p, member, false) }
+
+func waitMembership(t *testing.T, p *Peer, member string, want bool) {
 	t.Helper()
 	deadline := time.Now().Add(45 * time.Second)
 	for {
@@ -143,11 +148,11 @@ func waitMember(t *testing.T, p *Peer, member string) {
 		if err != nil {
 			t.Fatalf("%s: members: %v", p.Name, err)
 		}
-		if strings.Contains(m, member) {
+		if strings.Contains(m, member) == want {
 			return
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("%s never lists %s as a member: %s", p.Name, member, m)
+			t.Fatalf("%s: member %s listed=%v, want %v: %s", p.Name, member, !want, want, m)
 		}
 		time.Sleep(200 * time.Millisecond)
 	}

@@ -149,8 +149,9 @@ func hangingWorker(ctx context.Context, d *dialer, addr *net.UDPAddr, tokens <-c
 	}
 }
 
-// mute is a socket that falls silent once it has received a datagram:
-// the client sends its first flight, never its Finished. It hides the
+// mute is a socket that falls silent once the member has answered the
+// client's first flight (a Retry aside): the client never sends its
+// Finished. It hides the
 // UDP socket's other methods so quic-go goes through ReadFrom/WriteTo.
 type mute struct {
 	c     *net.UDPConn
@@ -159,7 +160,9 @@ type mute struct {
 
 func (m *mute) ReadFrom(b []byte) (int, net.Addr, error) {
 	n, a, err := m.c.ReadFrom(b)
-	if err == nil {
+	// A Retry (long header, type 3) only asks the client to prove its
+	// address: follow it, fall silent after the member's real answer.
+	if err == nil && n > 0 && (b[0]&0x80 == 0 || b[0]&0x30 != 0x30) {
 		m.heard.Store(true)
 	}
 	return n, a, err
