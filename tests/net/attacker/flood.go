@@ -84,12 +84,22 @@ func flood(ctx context.Context, d *dialer, addr string, n, rate int, duration ti
 	return nil
 }
 
+// turnedAway prints "saturated" the first time the member turns one of
+// the flood's connections away (busy, or refused at the QUIC handshake):
+// the flood takes all the member gives it.
+func (st *floodStats) turnedAway() {
+	if st.saturated.CompareAndSwap(false, true) {
+		fmt.Println("saturated")
+	}
+}
+
 // idleWorker keeps one connection open that never sends anything.
 func idleWorker(ctx context.Context, d *dialer, addr string, st *floodStats) {
 	for ctx.Err() == nil {
 		conn, err := d.dial(ctx, addr)
 		if err != nil {
 			st.idleDialFailed.Add(1)
+			st.turnedAway()
 			pause(ctx, 200*time.Millisecond)
 			continue
 		}
@@ -106,9 +116,7 @@ func idleWorker(ctx context.Context, d *dialer, addr string, st *floodStats) {
 		switch {
 		case errors.As(cause, &ae) && ae.Remote && ae.ErrorCode == 1: // core/mesh codeBusy
 			st.idleBusy.Add(1)
-			if st.saturated.CompareAndSwap(false, true) {
-				fmt.Println("saturated") // every handshake slot of the member is taken
-			}
+			st.turnedAway()
 			pause(ctx, 500*time.Millisecond) // a flood of connections, not of CPU
 		case errors.As(cause, &ae) && ae.Remote, errors.As(cause, &idle):
 			st.idleTimedOut.Add(1)

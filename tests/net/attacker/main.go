@@ -34,8 +34,8 @@
 //	-mode capture -invitation FILE -out OUT
 //	    fetch every record the member holds (reconciliation) into OUT.
 //	-mode tamper -invitation FILE
-//	    its member record, a valid record, a record changed after signing
-//	    and an altered update of the valid one.
+//	    (enrolled first) a valid record, records whose data or expiry
+//	    changed after signing and an altered update of the valid one.
 //	-mode outsider -invitation FILE -victim PEERNAME
 //	    relay records of a non-member: signed by an identity without a
 //	    member record, with a forged member record, with a member record
@@ -54,16 +54,18 @@
 // Malformed traffic:
 //
 //	-mode frames -invitation FILE
-//	    oversized, truncated and malformed frames before and after the
-//	    handshake; each attempt prints "result closed code=<n>" when the
-//	    member closed the connection, or the refusal.
+//	    oversized, truncated and malformed frames instead of the Hello
+//	    (prints the refusal, then "closed closed remote code=<n>" once
+//	    the member closed the connection) and after a Welcome (prints
+//	    "result closed remote code=<n>"); "result abandoned" when the
+//	    attacker closed the connection mid-frame itself.
 //	-mode udp -n N [-shape random|initial]
 //	    N datagrams of random bytes, or shaped like QUIC Initial packets
 //	    with undecryptable contents, to the member's port.
 //	-mode flood -n N -rate R -duration D [-bind IP]
 //	    keep N QUIC connections open that never send Hello and start R
 //	    TLS handshakes a second that never finish, for D or until stdin
-//	    closes.
+//	    closes; prints "flooding", "saturated" and "flood <totals>".
 //	-mode password -invitation FILE -password RIGHT -count N [-bind IP]
 //	    N wrong password proofs, then one with the right password; FILE
 //	    is a password invitation.
