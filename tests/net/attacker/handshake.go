@@ -74,7 +74,7 @@ func tlsConfig(cert tls.Certificate) *tls.Config {
 }
 
 func quicConfig() *quic.Config {
-	return &quic.Config{HandshakeIdleTimeout: 5 * time.Second, MaxIdleTimeout: 30 * time.Second}
+	return &quic.Config{HandshakeIdleTimeout: 10 * time.Second, MaxIdleTimeout: 30 * time.Second}
 }
 
 // dial connects to addr as the attacker's identity.
@@ -88,7 +88,7 @@ func (d *dialer) dialAs(ctx context.Context, addr string, cert tls.Certificate) 
 	if err != nil {
 		return nil, err
 	}
-	dctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	dctx, cancel := context.WithTimeout(ctx, 15*time.Second) // generous: the machine may be loaded
 	defer cancel()
 	return d.tr.Dial(dctx, ua, tlsConfig(cert), quicConfig())
 }
