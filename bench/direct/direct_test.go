@@ -25,6 +25,7 @@ var (
 	pingN = flag.Int("direct.ping.n", 0, "round trips per latency run (default 10,000; 2,000 with QUICK=1)")
 	rateN = flag.Int("direct.rate.n", 0, "100-byte messages per rate run (default 200,000; 50,000 with QUICK=1)")
 	libso = flag.String("direct.lib", "", "directory of libp2p.so and p2p.h (default: the repository's build/)")
+	perf  = flag.String("direct.perf", "", "run the C processes under `perf record -g`, writing their profiles into this directory")
 )
 
 const (
@@ -194,7 +195,11 @@ func float(b *testing.B, s string) float64 {
 func cPair(b *testing.B, dir, bin string) (a, z *harness.Proc, conn string) {
 	b.Helper()
 	start := func(name string) *harness.Proc {
-		p, err := harness.Spawn(name, dir, bin, nil,
+		path, args := bin, []string(nil)
+		if *perf != "" {
+			path, args = "perf", []string{"record", "-F", "2000", "-g", "-o", filepath.Join(*perf, name+".perf.data"), "--", bin}
+		}
+		p, err := harness.Spawn(name, dir, path, args,
 			[]string{"P2P_HOME=" + filepath.Join(dir, name), "P2P_LISTEN=127.0.0.1:0", "P2P_DISCOVERY=0"})
 		if err != nil {
 			b.Fatal(err)

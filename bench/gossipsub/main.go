@@ -16,6 +16,7 @@
 //	publish N SIZE        publish N messages of SIZE bytes as fast as
 //	                      Publish returns                 -> "published"
 //	count                 messages from others so far    -> "count N"
+//	cpu                   user+system CPU seconds so far -> "cpu S"
 //	quit
 package main
 
@@ -29,6 +30,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/libp2p/go-libp2p"
@@ -167,6 +169,8 @@ func run(transport string, queue int) error {
 			n := received
 			mu.Unlock()
 			o.println("count %d", n)
+		case "cpu":
+			o.println("cpu %.3f", cpuSeconds())
 		case "quit":
 			return nil
 		default:
@@ -174,6 +178,13 @@ func run(transport string, queue int) error {
 		}
 	}
 	return sc.Err()
+}
+
+// cpuSeconds is the user and system CPU time this process has used.
+func cpuSeconds() float64 {
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return float64(ru.Utime.Nano()+ru.Stime.Nano()) / 1e9
 }
 
 func arg(f []string, i int) string {

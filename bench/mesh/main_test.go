@@ -108,9 +108,4 @@ func pick[T any](xs []T, k int) []T {
 }
 
 // runs is how many times each benchmark repeats its measurement.
-func runs() int {
-	if harness.Quick() {
-		return 2
-	}
-	return 3
-}
+func runs() int { return 3 }

@@ -39,6 +39,7 @@ import (
 //	count <slot> <type>               -> ok <n>
 //	stats <slot>                      -> ok <node counters>
 //	rss                               -> ok <bytes>
+//	cpu                               -> ok <user+system CPU seconds so far>
 //	profile <path> | profile stop     -> ok (CPU profile of this process)
 const roleMember = "member"
 
@@ -259,6 +260,8 @@ func (st *memberState) handle(out *harness.Out, f []string) error {
 		var ms runtime.MemStats
 		runtime.ReadMemStats(&ms)
 		out.Println("ok %d heap-inuse=%d heap-idle-released=%d sys=%d", rss, ms.HeapInuse, ms.HeapReleased, ms.Sys)
+	case "cpu":
+		out.Println("ok %.3f", harness.CPUSeconds())
 	case "free":
 		debug.FreeOSMemory()
 		out.Println("ok")

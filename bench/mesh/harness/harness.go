@@ -18,6 +18,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 )
 
@@ -220,6 +221,13 @@ func RSS() (int64, error) {
 	return 0, fmt.Errorf("no VmRSS in /proc/self/status")
 }
 
+// CPUSeconds is the user and system CPU time this process has used.
+func CPUSeconds() float64 {
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return float64(ru.Utime.Nano()+ru.Stime.Nano()) / 1e9
+}
+
 // Stats are min / median / max of a series of runs.
 type Stats struct{ Min, Median, Max float64 }
 
@@ -248,7 +256,7 @@ func Summary(figure, ours, anchor, ratio, target string, met bool) {
 		verdict = "met"
 	}
 	if target == "" {
-		verdict = "-"
+		target, verdict = "-", "-"
 	}
 	fmt.Printf("SUMMARY|%s|%s|%s|%s|%s|%s\n", figure, ours, anchor, ratio, target, verdict)
 }
