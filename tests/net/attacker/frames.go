@@ -213,8 +213,10 @@ func udpNoise(addr string, n int, shape string) error {
 			sent++
 			bytes += len(b)
 		}
-		if sent%200 == 0 {
-			time.Sleep(5 * time.Millisecond) // stay under the socket buffers
+		if sent%100 == 0 {
+			// About 10000 a second: what a loaded member can read
+			// without its socket buffer dropping them.
+			time.Sleep(10 * time.Millisecond)
 		}
 	}
 	for i := 0; i < n; i++ {
