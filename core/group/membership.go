@@ -326,3 +326,18 @@ func (e *Engine) MemberAddresses(peerName string) []netip.AddrPort {
 	_, addrs, _ := e.presenceOf(peerName)
 	return addrs
 }
+
+// MemberValidUntil verifies a member's current credential chain (from its
+// member record) and returns when it ends; false if it is not a member or
+// the chain does not verify now.
+func (e *Engine) MemberValidUntil(peerName string) (filetime.FILETIME, bool) {
+	e.mu.Lock()
+	m := e.members[peerName]
+	e.mu.Unlock()
+	if m == nil || m.checkChain(e.groupName, e.groupKey, filetime.Now()) != nil {
+		return 0, false
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.validTo, true
+}

@@ -409,6 +409,7 @@ func (n *Node) addLink(nb *neighbor) bool {
 	n.mu.Unlock()
 	nb.stream.Close()
 	n.run(func() { n.acceptStreams(nb) })
+	n.run(nb.watchCredential)
 	n.run(func() {
 		select {
 		case <-nb.conn.Context().Done():

@@ -14,6 +14,7 @@ import (
 
 	"p2p/core/credential"
 	"p2p/core/event"
+	"p2p/core/filetime"
 	"p2p/core/group"
 	"p2p/core/peererr"
 	"p2p/core/record"
@@ -55,10 +56,11 @@ type neighbor struct {
 	addr   netip.AddrPort
 	dialed bool
 
-	directOnly bool       // carries direct connections only
-	refs       int        // direct connections using a direct-only link (Node.mu)
-	dataOut    *direct    // stream for SendData on this neighbour (Node.mu)
-	dataMu     sync.Mutex // serialises opening dataOut
+	validTo    filetime.FILETIME // when the peer's credential ends
+	directOnly bool              // carries direct connections only
+	refs       int               // direct connections using a direct-only link (Node.mu)
+	dataOut    *direct           // stream for SendData on this neighbour (Node.mu)
+	dataMu     sync.Mutex        // serialises opening dataOut
 
 	mu          sync.Mutex
 	cond        *sync.Cond
@@ -185,8 +187,9 @@ func (n *Node) clientHandshake(ctx context.Context, conn *quic.Conn, a netip.Add
 	if err == nil && w.NodeID == n.nodeID {
 		err = errors.New("connected to itself")
 	}
+	var peerChain credential.Chain
 	if err == nil {
-		_, err = n.checkMembership(peer, w.Chain)
+		peerChain, err = n.checkMembership(peer, w.Chain)
 	}
 	if err != nil {
 		n.stats.Refused.Add(1)
@@ -204,7 +207,9 @@ func (n *Node) clientHandshake(ctx context.Context, conn *quic.Conn, a netip.Add
 	}
 	s.SetDeadline(time.Time{})
 	n.addCandidates(w.Addresses)
-	return n.newNeighbor(conn, s, peer.PeerName, w.NodeID, true), br, nil
+	nb := n.newNeighbor(conn, s, peer.PeerName, w.NodeID, true)
+	nb.validTo = validTo(peerChain)
+	return nb, br, nil
 }
 
 // accept runs the server side of the handshake for an inbound connection:
@@ -218,7 +223,13 @@ func (n *Node) accept(conn *quic.Conn) {
 		if s != nil {
 			wire.WriteFrame(s, wire.TRefuse, (&wire.Refuse{HR: code.HR, Reason: reason}).Encode())
 			s.Close()
-			time.Sleep(50 * time.Millisecond) // let the refusal leave before the close
+			// The dialler closes once it has read the refusal; closing
+			// first could discard it.
+			select {
+			case <-conn.Context().Done():
+			case <-time.After(2 * time.Second):
+			case <-n.ctx.Done():
+			}
 		}
 		conn.CloseWithError(codeRefused, "")
 	}
@@ -255,6 +266,7 @@ func (n *Node) accept(conn *quic.Conn) {
 		return
 	}
 	var issued []byte
+	var peerChain credential.Chain
 	if h.Flags&wire.HelloPassword != 0 {
 		var code *peererr.Code
 		var reason string
@@ -263,7 +275,8 @@ func (n *Node) accept(conn *quic.Conn) {
 			refuse(s, code, reason)
 			return
 		}
-	} else if _, err := n.checkMembership(peer, h.Chain); err != nil {
+		peerChain, _ = credential.ParseChain(issued)
+	} else if peerChain, err = n.checkMembership(peer, h.Chain); err != nil {
 		refuse(s, peererr.ErrNotAuthorized, "not a member")
 		return
 	}
@@ -277,6 +290,7 @@ func (n *Node) accept(conn *quic.Conn) {
 	s.SetDeadline(time.Time{})
 	n.addCandidates(h.Addresses)
 	nb := n.newNeighbor(conn, s, peer.PeerName, h.NodeID, false)
+	nb.validTo = validTo(peerChain)
 	if h.Flags&wire.HelloDirectOnly != 0 {
 		nb.directOnly = true
 		if !n.addLink(nb) {
@@ -301,6 +315,7 @@ func (n *Node) startNeighbor(nb *neighbor, br *bufio.Reader) error {
 	n.run(nb.writeLoop)
 	n.run(nb.taskLoop)
 	n.run(func() { n.acceptStreams(nb) })
+	n.run(nb.watchCredential)
 	if nb.dialed {
 		n.run(nb.syncLoop)
 	}
@@ -610,4 +625,38 @@ func (nb *neighbor) close(err error) {
 		nb.n.removeNeighbor(nb)
 	}
 	nb.n.log.Info("neighbour disconnected", "peer", nb.peer, "conn", nb.id, "err", err)
+}
+
+// validTo is when a credential chain stops verifying: its shortest link.
+func validTo(c credential.Chain) filetime.FILETIME {
+	t := filetime.Forever
+	for _, cr := range c {
+		t = min(t, cr.NotAfter)
+	}
+	return t
+}
+
+// watchCredential ends the connection when the peer's credential expires,
+// unless the group by then holds a renewed one for it: membership is
+// checked for the life of a connection, not only when it starts.
+func (nb *neighbor) watchCredential() {
+	for {
+		wait := time.Until(nb.validTo.Time())
+		if wait > 0 {
+			select {
+			case <-nb.done:
+				return
+			case <-nb.n.ctx.Done():
+				return
+			case <-time.After(wait):
+			}
+		}
+		if until, ok := nb.n.e.MemberValidUntil(nb.peer); ok && until > filetime.Now() {
+			nb.validTo = until
+			continue
+		}
+		nb.n.log.Info("closing connection: the member's credential expired", "peer", nb.peer, "conn", nb.id)
+		nb.close(fmt.Errorf("credential of %s expired: %w", nb.peer, peererr.ErrInvalidCredential))
+		return
+	}
 }

@@ -70,7 +70,7 @@ func (o Options) withDefaults() Options {
 // Limits that keep a flood of connections or handshakes from exhausting
 // the member.
 const (
-	handshakeTimeout    = 10 * time.Second
+	handshakeTimeout    = 5 * time.Second
 	maxPendingHandshake = 32
 	dialTimeout         = 5 * time.Second
 	maintainEvery       = time.Second
@@ -94,6 +94,7 @@ type Node struct {
 	wg     sync.WaitGroup
 
 	index     *index // record ids and digests, for reconciliation
+	admit     *admission
 	connIDs   atomic.Uint64
 	handshake chan struct{} // semaphore of pending inbound handshakes
 
@@ -157,7 +158,8 @@ func Start(e *group.Engine, extra []netip.AddrPort, opts Options) (*Node, error)
 		return nil, fmt.Errorf("listen on %s: %v: %w", opts.Listen, err, peererr.ErrUnableToListen)
 	}
 	n.udp = udp
-	n.tr = &quic.Transport{Conn: udp}
+	n.admit = newAdmission()
+	n.tr = &quic.Transport{Conn: udp, VerifySourceAddress: n.admit.needRetry, ConnContext: n.admit.connContext}
 	n.ln, err = n.tr.Listen(n.serverTLS(), quicConfig())
 	if err != nil {
 		udp.Close()
@@ -390,15 +392,24 @@ func (n *Node) acceptLoop() {
 		if err != nil {
 			return
 		}
+		accepted(conn)
+		release, ok := n.admit.awaitHello(addrPort(conn.RemoteAddr()).Addr())
+		if !ok {
+			n.stats.Refused.Add(1)
+			conn.CloseWithError(codeBusy, "too many pending handshakes from this address")
+			continue
+		}
 		select {
 		case n.handshake <- struct{}{}:
 		default:
+			release()
 			n.stats.Refused.Add(1)
 			conn.CloseWithError(codeBusy, "too many pending handshakes")
 			continue
 		}
 		n.run(func() {
 			defer func() { <-n.handshake }()
+			defer release()
 			n.accept(conn)
 		})
 	}
