@@ -5,7 +5,8 @@
 // older than the library's, and the library must not depend on libp2p.
 //
 // Flags: -transport quic|tcp, -queue N (0: go-libp2p-pubsub's defaults;
-// otherwise the peer outbound, validation and subscription queues are N).
+// otherwise the peer outbound, validation and subscription queues and the
+// validation throttle are N).
 //
 // On start it prints "addr <multiaddr>". Commands, one answer line each:
 //
@@ -82,7 +83,11 @@ func run(transport string, queue int) error {
 	var opts []pubsub.Option
 	var subOpts []pubsub.SubOpt
 	if queue > 0 {
-		opts = append(opts, pubsub.WithPeerOutboundQueueSize(queue), pubsub.WithValidateQueueSize(queue))
+		// The three queues the brief names, and the cap on messages
+		// awaiting signature validation (default 8192), which a loaded
+		// machine exceeds during a 10,000-message burst.
+		opts = append(opts, pubsub.WithPeerOutboundQueueSize(queue), pubsub.WithValidateQueueSize(queue),
+			pubsub.WithValidateThrottle(queue))
 		subOpts = append(subOpts, pubsub.WithBufferSize(queue))
 	}
 	ps, err := pubsub.NewGossipSub(ctx, h, opts...)

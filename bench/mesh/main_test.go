@@ -8,6 +8,7 @@
 package meshbench
 
 import (
+	"flag"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -107,5 +108,7 @@ func pick[T any](xs []T, k int) []T {
 	return out
 }
 
+var runsFlag = flag.Int("runs", 3, "how many times each benchmark repeats its measurement")
+
 // runs is how many times each benchmark repeats its measurement.
-func runs() int { return 3 }
+func runs() int { return max(*runsFlag, 1) }

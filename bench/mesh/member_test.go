@@ -40,6 +40,7 @@ import (
 //	stats <slot>                      -> ok <node counters>
 //	rss                               -> ok <bytes>
 //	cpu                               -> ok <user+system CPU seconds so far>
+//	free                              -> ok (runtime/debug.FreeOSMemory)
 //	profile <path> | profile stop     -> ok (CPU profile of this process)
 const roleMember = "member"
 
