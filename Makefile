@@ -66,7 +66,7 @@ test: deps vet build windows gotest
 	@echo "all tests passed"
 
 bench: build
-	$(GO) test -run '^$$' -bench . -benchtime 1x ./bench/...
+	bash bench/run.sh
 
 clean:
 	rm -rf $(BUILD)

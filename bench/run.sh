@@ -37,6 +37,8 @@ run "AddRecord against raw SQLite (bench/)" \
 	go test -run '^$' -bench . -benchtime 1x -timeout 30m ./bench/ "${addrecord_args[@]}"
 run "propagation, catch-up and memory (bench/mesh)" \
 	go test -run '^$' -bench . -benchtime 1x -timeout 60m ./bench/mesh/
+run "one group, many applications: attached against hosting (bench/sharing)" \
+	go test -run '^$' -bench . -benchtime 1x -timeout 30m ./bench/sharing/
 run "direct connections through the C ABI (bench/direct)" \
 	go test -run '^$' -bench . -benchtime 1x -timeout 30m ./bench/direct/
 

@@ -27,6 +27,8 @@ import (
 	"p2p/core/group"
 	"p2p/core/mesh"
 	"p2p/core/service"
+
+	"p2p/bench/mesh/harness"
 )
 
 var recType = uuid.MustParse("2f0d2c3e-8a1b-4c5d-9e6f-7a8b9c0d1e2f")
@@ -231,6 +233,12 @@ func BenchmarkAttachedVersusHost(b *testing.B) {
 	hl, hm, hh = stats(hostSend)
 	al, am2, ah := stats(attSend)
 	b.Logf("SendData 64 KiB MB/s host %.0f / %.0f / %.0f   attached %.0f / %.0f / %.0f   ratio %.2f", hl, hm, hh, al, am2, ah, am2/hm)
+	harness.Summary("AddRecord by an attached application, records/s",
+		harness.Summarize(attAdd).Format("%.0f"), "hosting application "+harness.Summarize(hostAdd).Format("%.0f"),
+		fmt.Sprintf("%.2f", am/stats3med(hostAdd)), ">= 0.7x", am/stats3med(hostAdd) >= 0.7)
+	harness.Summary("SendData 64 KiB by an attached application, MB/s",
+		harness.Summarize(attSend).Format("%.0f"), "hosting application "+harness.Summarize(hostSend).Format("%.0f"),
+		fmt.Sprintf("%.2f", am2/hm), ">= 0.7x", am2/hm >= 0.7)
 	b.ReportMetric(am/stats3med(hostAdd), "addrecord-ratio")
 	b.ReportMetric(am2/hm, "senddata-ratio")
 	for _, p := range []*proc{attached, remote, host} {
