@@ -36,3 +36,23 @@ func TestPython(t *testing.T) {
 	}
 	t.Logf("test_p2p.py: %s Python tests passed", m[1])
 }
+
+// TestPythonTwoProcesses runs tests/python/two_process.py: two Python
+// processes, each with its own data directory, create, invite, join,
+// connect, publish and read each other's records after RECORD_CHANGED,
+// then exchange 200 messages of up to 1 MiB each way over a direct
+// connection, try the bad inputs and close it.
+func TestPythonTwoProcesses(t *testing.T) {
+	t.Parallel()
+	testlib.BuildDir(t)
+	python, err := exec.LookPath("python3")
+	if err != nil {
+		t.Fatalf("python3 is needed to test the Python bindings (Debian package python3): %v", err)
+	}
+	script := filepath.Join(testlib.RepoRoot(t), "tests", "python", "two_process.py")
+	out := testlib.Run(t, testlib.Home(t), 4*time.Minute, python, script, "200")
+	if !regexp.MustCompile(`(?m)^two-process flow OK$`).MatchString(out) {
+		t.Fatalf("two_process.py did not report success:\n%s", out)
+	}
+	t.Logf("two_process.py:\n%s", out)
+}

@@ -1,0 +1,348 @@
+#!/usr/bin/env python3
+"""Two Python processes, each with its own data directory, use the library
+over QUIC on 127.0.0.1: the documented flow from Python, end to end.
+
+    python3 tests/python/two_process.py [messages]
+
+Alice (this process) creates a group and connects; Bob (a child process
+running this script with --bob) gives his identity XML, joins with
+Alice's invitation and connects to her address. Each publishes a record
+that the other receives as PEER_GROUP_EVENT_RECORD_CHANGED and reads.
+Then Alice opens a direct connection; both sides get
+PEER_GROUP_EVENT_DIRECT_CONNECTION; they exchange `messages` messages of
+random sizes (empty to the 1 MiB maximum) each way and check every one
+arrives whole, once and in order; a registration filtered by data type
+sees only its type; the bad inputs fail with their documented HRESULTs;
+closing on one side ends with PEER_DISCONNECTED on the other.
+
+The members' data directories are alice/ and bob/ under $P2P_HOME, or
+under a temporary directory removed afterwards when P2P_HOME is not set.
+Bob is driven by JSON lines on his stdin and answers on his stdout. Only
+the standard library is used. Prints "two-process flow OK" at the end and
+exits non-zero on any failure.
+"""
+
+import ctypes
+import json
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.normpath(os.path.join(HERE, os.pardir, os.pardir))
+sys.path.insert(0, os.path.join(ROOT, "bindings", "python"))
+
+import p2p  # noqa: E402  (after the path set-up above)
+
+RECORD_TYPE = uuid.UUID("0c1d8a4e-1f7b-4c55-a3a1-7079746f6e31")
+DATA_A = uuid.UUID("0c1d8a4e-1f7b-4c55-a3a1-7079746f6e41")
+DATA_B = uuid.UUID("0c1d8a4e-1f7b-4c55-a3a1-7079746f6e42")
+MAX_DATA = 1 << 20
+TIMEOUT = 60.0
+
+
+def payloads(seed, n):
+    """The messages one side sends: sizes from empty to MAX_DATA, the two
+    extremes always included, bytes derived from the seed so that the
+    receiver can regenerate and compare them."""
+    rng = random.Random(seed)
+    sizes = [0, MAX_DATA] + [rng.randrange(MAX_DATA + 1) for _ in range(n - 2)]
+    return [(size, seed * 1000003 + i) for i, size in enumerate(sizes)]
+
+
+def payload(size, salt):
+    return random.Random(salt).randbytes(size)
+
+
+def wait_event(reg, what, match, timeout=TIMEOUT):
+    """The first event of the registration for which match is true."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for e in reg.wait(0.2):
+            if match(e):
+                return e
+    raise AssertionError("timed out waiting for " + what)
+
+
+def wait_until(what, fn, timeout=TIMEOUT):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        v = fn()
+        if v:
+            return v
+        time.sleep(0.05)
+    raise AssertionError("timed out waiting for " + what)
+
+
+def expect_error(code, fn, *args):
+    try:
+        fn(*args)
+    except p2p.PeerError as e:
+        if e.hresult != code:
+            raise AssertionError("%s: got %s, want %s" % (fn.__name__, e.name, p2p.hresult_name(code)))
+        return
+    raise AssertionError("%s succeeded, want %s" % (fn.__name__, p2p.hresult_name(code)))
+
+
+def receive(reg, connection_id, data_type, expected):
+    """Reads INCOMING_DATA events until every expected message arrived;
+    they must be exactly the expected ones, in order."""
+    got = 0
+    deadline = time.monotonic() + 4 * TIMEOUT
+    while got < len(expected):
+        if time.monotonic() > deadline:
+            raise AssertionError("received %d of %d messages" % (got, len(expected)))
+        for e in reg.wait(0.2):
+            if e.type != p2p.PEER_GROUP_EVENT_INCOMING_DATA:
+                continue
+            if got == len(expected):
+                raise AssertionError("a message more than the %d sent" % len(expected))
+            size, salt = expected[got]
+            if e.connection_id != connection_id or e.data_type != data_type:
+                raise AssertionError("message %d on connection %d type %s, want %d %s" %
+                                     (got, e.connection_id, e.data_type, connection_id, data_type))
+            if len(e.data) != size or e.data != payload(size, salt):
+                raise AssertionError("message %d: %d bytes differ from the %d sent" % (got, len(e.data), size))
+            got += 1
+    return got
+
+
+# -- Bob: the child process ---------------------------------------------------
+
+class Bob:
+    """Commands Alice sends; each returns a JSON-able result."""
+
+    def __init__(self, lib):
+        self.lib = lib
+        self.me = lib.identity_create("pybob", "Bob")
+        self.group = None
+        self.ev = p2p.EventHandle()
+        self.events = None
+        self.typed = None
+        self.connection = None
+
+    def identity(self):
+        return self.me
+
+    def identity_xml(self):
+        return self.lib.identity_get_xml(self.me)
+
+    def join(self, invitation, port):
+        self.group = self.lib.group_join(self.me, invitation)
+        self.events = self.group.register_event(self.ev, [
+            p2p.PEER_GROUP_EVENT_RECORD_CHANGED, p2p.PEER_GROUP_EVENT_DIRECT_CONNECTION,
+            p2p.PEER_GROUP_EVENT_INCOMING_DATA])
+        self.typed = self.group.register_event(p2p.EventHandle(), [p2p.PEER_GROUP_EVENT_INCOMING_DATA], DATA_B)
+        self.group.connect_by_address([("127.0.0.1", port)])
+        wait_until("Bob's neighbour", lambda: self.group.status & p2p.PEER_GROUP_STATUS_HAS_CONNECTIONS)
+        return self.group.peer_name
+
+    def publish(self, text):
+        return str(self.group.add_record(RECORD_TYPE, text.encode(), hours=1))
+
+    def read_record(self):
+        """The first record another member added, read after its event."""
+        def from_other(e):
+            return (e.type == p2p.PEER_GROUP_EVENT_RECORD_CHANGED and e.change == p2p.PEER_RECORD_ADDED
+                    and e.record_type == RECORD_TYPE and self.group.get_record(e.record_id).creator != self.me)
+        r = self.group.get_record(wait_event(self.events, "Bob's RECORD_CHANGED", from_other).record_id)
+        return [str(r.id), r.creator, r.data.decode()]
+
+    def accept(self):
+        e = wait_event(self.events, "Bob's DIRECT_CONNECTION", lambda e: e.type == p2p.PEER_GROUP_EVENT_DIRECT_CONNECTION)
+        if e.connection_status != p2p.PEER_CONNECTED:
+            raise AssertionError("Bob's direct connection status %d" % e.connection_status)
+        self.connection = e.connection_id
+        return self.connection
+
+    def receive(self, seed, n):
+        return receive(self.events, self.connection, DATA_A, payloads(seed, n))
+
+    def receive_typed(self, seed, n):
+        """Only DATA_B reaches the filtered registration; every message of
+        both types reaches the unfiltered one, in order."""
+        got = receive(self.typed, self.connection, DATA_B, payloads(seed, n))
+        rest = self.events.drain()
+        return [got, len([e for e in rest if e.type == p2p.PEER_GROUP_EVENT_INCOMING_DATA])]
+
+    def send(self, seed, n):
+        for size, salt in payloads(seed, n):
+            self.group.send_data(self.connection, DATA_A, payload(size, salt))
+        return n
+
+    def close_direct(self):
+        self.group.close_direct_connection(self.connection)
+        expect_error(p2p.PEER_E_CONNECTION_NOT_FOUND, self.group.send_data, self.connection, DATA_A, b"x")
+        return True
+
+
+def bob_main():
+    lib = p2p.Library()
+    with lib.startup():
+        bob = Bob(lib)
+        for line in sys.stdin:
+            req = json.loads(line)
+            if req["cmd"] == "quit":
+                break
+            try:
+                reply = {"ok": getattr(bob, req["cmd"])(*req.get("args", []))}
+            except p2p.PeerError as e:
+                reply = {"error": "%s in %s" % (e.name, req["cmd"])}
+            except AssertionError as e:
+                reply = {"error": str(e)}
+            print(json.dumps(reply), flush=True)
+        if bob.group is not None:
+            bob.group.close()
+
+
+class Child:
+    """Alice's side of the pipe to Bob."""
+
+    def __init__(self, home):
+        env = dict(os.environ, P2P_HOME=home)
+        self.proc = subprocess.Popen([sys.executable, os.path.abspath(__file__), "--bob"], env=env,
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+
+    def send(self, cmd, *args):
+        self.proc.stdin.write(json.dumps({"cmd": cmd, "args": list(args)}) + "\n")
+        self.proc.stdin.flush()
+
+    def reply(self, cmd):
+        line = self.proc.stdout.readline()
+        if not line:
+            raise AssertionError("Bob exited during " + cmd)
+        r = json.loads(line)
+        if "error" in r:
+            raise AssertionError("Bob: " + r["error"])
+        return r["ok"]
+
+    def do(self, cmd, *args):
+        self.send(cmd, *args)
+        return self.reply(cmd)
+
+    def quit(self):
+        self.send("quit")
+        self.proc.stdin.close()
+        return self.proc.wait(TIMEOUT)
+
+
+# -- Alice: this process -----------------------------------------------------
+
+def step(text):
+    print(text, flush=True)
+
+
+def alice_main(base, messages):
+    bob = Child(os.path.join(base, "bob"))
+    lib = p2p.Library()
+    try:
+        with lib.startup():
+            alice_flow(lib, bob, messages)
+        if bob.quit() != 0:
+            raise AssertionError("Bob exited with status %d" % bob.proc.returncode)
+    finally:
+        if bob.proc.poll() is None:
+            bob.proc.kill()
+
+
+def alice_flow(lib, bob, messages):
+    me = lib.identity_create("pyalice", "Alice")
+    ev = p2p.EventHandle()
+    with lib.group_create(me, "pytwo", "Two Python processes") as g:
+        events = g.register_event(ev, [p2p.PEER_GROUP_EVENT_RECORD_CHANGED, p2p.PEER_GROUP_EVENT_DIRECT_CONNECTION,
+                                       p2p.PEER_GROUP_EVENT_INCOMING_DATA])
+        g.connect()
+        mine = wait_until("Alice's address", lambda: [m for m in g.members(p2p.PEER_MEMBER_PRESENT) if m.addresses])
+        port = mine[0].addresses[0][1]
+        step("Alice created %s and listens on port %d" % (g.peer_name, port))
+
+        invitation = g.create_invitation(bob.do("identity_xml"))
+        joined = bob.do("join", invitation, port)
+        assert joined == g.peer_name, "Bob joined %s, Alice created %s" % (joined, g.peer_name)
+        step("Bob joined with Alice's invitation and connected to her")
+
+        rid = bob.do("publish", "hello from Bob")
+        e = wait_event(events, "Alice's RECORD_CHANGED", lambda e: e.type == p2p.PEER_GROUP_EVENT_RECORD_CHANGED
+                       and e.record_id == uuid.UUID(rid))
+        assert e.change == p2p.PEER_RECORD_ADDED and e.record_type == RECORD_TYPE, e
+        r = g.get_record(e.record_id)
+        assert r.data == b"hello from Bob" and r.creator != me, r
+        rid = str(g.add_record(RECORD_TYPE, b"hello from Alice", hours=1))
+        got = bob.do("read_record")
+        assert got == [rid, me, "hello from Alice"], got
+        step("each read the other's record after its RECORD_CHANGED event")
+
+        cid = g.open_direct_connection(bob.do("identity"))
+        bob.send("accept")
+        e = wait_event(events, "Alice's DIRECT_CONNECTION", lambda e: e.type == p2p.PEER_GROUP_EVENT_DIRECT_CONNECTION)
+        assert (e.connection_id, e.connection_status) == (cid, p2p.PEER_CONNECTED), e
+        bob.reply("accept")
+        direct = g.connections(p2p.PEER_CONNECTION_DIRECT)
+        assert [c.connection_id for c in direct] == [cid], direct
+        step("direct connection %d open on both sides" % cid)
+
+        bob.send("receive", 1, messages)
+        for size, salt in payloads(1, messages):
+            g.send_data(cid, DATA_A, payload(size, salt))
+        assert bob.reply("receive") == messages
+        bob.send("send", 2, messages)
+        assert receive(events, cid, DATA_A, payloads(2, messages)) == messages
+        assert bob.reply("send") == messages
+        step("%d messages of 0 to %d bytes each way arrived whole, once and in order" % (messages, MAX_DATA))
+
+        typed = 20
+        bob.send("receive_typed", 3, typed)
+        for i, (size, salt) in enumerate(payloads(3, typed)):
+            g.send_data(cid, DATA_A, b"untyped %d" % i)
+            g.send_data(cid, DATA_B, payload(size, salt))
+        assert bob.reply("receive_typed") == [typed, 2 * typed]
+        step("a registration for one data type received only that type")
+
+        bad_inputs(lib, g, me, cid)
+        step("bad inputs refused with their documented HRESULTs")
+
+        bob.do("close_direct")
+        e = wait_event(events, "Alice's PEER_DISCONNECTED", lambda e: e.type == p2p.PEER_GROUP_EVENT_DIRECT_CONNECTION)
+        assert (e.connection_id, e.connection_status) == (cid, p2p.PEER_DISCONNECTED), e
+        expect_error(p2p.PEER_E_CONNECTION_NOT_FOUND, g.send_data, cid, DATA_A, b"x")
+        step("Bob closed the direct connection; Alice got PEER_DISCONNECTED")
+        events.close()
+
+
+def bad_inputs(lib, g, me, cid):
+    expect_error(p2p.PEER_E_CONNECTION_NOT_FOUND, g.send_data, 12345, DATA_A, b"x")
+    expect_error(p2p.PEER_E_CONNECTION_NOT_FOUND, g.close_direct_connection, 12345)
+    expect_error(p2p.E_INVALIDARG, g.send_data, cid, DATA_A, bytes(MAX_DATA + 1))
+    expect_error(p2p.PEER_E_CONNECT_SELF, g.open_direct_connection, me)
+    hr = lib.raw.PeerGroupSendData(g.handle, ctypes.c_uint64(cid), None, 1, ctypes.c_char_p(b"x"))
+    if hr & 0xFFFFFFFF != p2p.E_INVALIDARG:
+        raise AssertionError("SendData with a NULL type: 0x%08X, want E_INVALIDARG" % (hr & 0xFFFFFFFF))
+    with lib.group_create(me, "pyother", "Another group") as other:
+        expect_error(p2p.PEER_E_CONNECTION_NOT_FOUND, other.send_data, cid, DATA_A, b"x")
+
+
+def main():
+    if sys.argv[1:2] == ["--bob"]:
+        bob_main()
+        return
+    messages = int(sys.argv[1]) if len(sys.argv) > 1 else 200
+    os.environ.setdefault("P2P_LISTEN", "127.0.0.1:0")
+    os.environ.setdefault("P2P_DISCOVERY", "0")
+    if os.environ.get("P2P_HOME"):
+        # The two members live in directories of their own below it.
+        base = os.environ["P2P_HOME"]
+        os.environ["P2P_HOME"] = os.path.join(base, "alice")
+        alice_main(base, messages)
+    else:
+        with tempfile.TemporaryDirectory(prefix="p2p-two-") as base:
+            os.environ["P2P_HOME"] = os.path.join(base, "alice")
+            alice_main(base, messages)
+    print("two-process flow OK")
+
+
+if __name__ == "__main__":
+    main()
