@@ -4,18 +4,19 @@
 #   make test      install what the tests need, then run every test
 #   make windows   cross-build build/windows/p2p.dll with mingw-w64
 #   make bench     run the benchmarks (not part of CI)
+#   make fuzz      run every fuzz target for FUZZTIME each (not part of CI)
 
 GO      ?= go
 BUILD   := build
 SO      := $(BUILD)/libp2p.so
 DLL     := $(BUILD)/windows/p2p.dll
 MINGW   := x86_64-w64-mingw32-gcc
-APT_PKGS := gcc-mingw-w64-x86-64 mingw-w64-x86-64-dev
+APT_PKGS := gcc-mingw-w64-x86-64 mingw-w64-x86-64-dev python3
 GOSRC   := $(shell find . -name '*.go' -not -path './build/*' -not -path './bench/*' -not -name '*_test.go') go.mod go.sum p2p.h
 
 export CGO_ENABLED := 1
 
-.PHONY: all build demo windows test deps vet gotest bench clean
+.PHONY: all build demo windows test deps vet gotest bench fuzz clean
 
 all: build demo
 
@@ -45,9 +46,10 @@ $(DLL): $(GOSRC)
 	cp p2p.h $(BUILD)/windows/p2p.h
 
 # deps installs what the tests need when it is missing: the mingw-w64
-# cross compiler and Windows headers (Debian packages) and the Go modules.
+# cross compiler and Windows headers and Python 3 (Debian packages) and
+# the Go modules.
 deps:
-	@if ! command -v $(MINGW) >/dev/null || [ ! -f /usr/share/mingw-w64/include/p2p.h ]; then \
+	@if ! command -v $(MINGW) >/dev/null || [ ! -f /usr/share/mingw-w64/include/p2p.h ] || ! command -v python3 >/dev/null; then \
 		echo "installing $(APT_PKGS)"; \
 		SUDO=; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
 		$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(APT_PKGS) \
@@ -67,6 +69,16 @@ test: deps vet build windows gotest
 
 bench: build
 	bash bench/run.sh
+
+# fuzz runs each Go fuzz target (func Fuzz* in a _test.go file) in turn.
+FUZZTIME ?= 30s
+fuzz:
+	@set -e; for f in $$(grep -rl --include='*_test.go' '^func Fuzz' core); do \
+		for t in $$(sed -n 's/^func \(Fuzz[A-Za-z0-9_]*\)(.*/\1/p' $$f); do \
+			echo "==> $$t in ./$$(dirname $$f)"; \
+			$(GO) test -run '^$$' -fuzz "^$$t\$$" -fuzztime $(FUZZTIME) ./$$(dirname $$f); \
+		done; \
+	done
 
 clean:
 	rm -rf $(BUILD)
