@@ -61,9 +61,9 @@ type msg struct {
 // Operations.
 const (
 	opHello             = "hello"  // calls connection: S1 identity, S2 group, U1 protocol version
-	opEvents            = "events" // events connection: N1 the token the hello answer gave
+	opEvents            = "events" // events connection: N1 the token the hello answer gave; the host answers with an empty opEvents once subscribed
 	opEvent             = "event"  // host to client on the events connection
-	protoVersion uint32 = 1
+	protoVersion uint32 = 2
 )
 
 // codec reads and writes msgs on one connection.

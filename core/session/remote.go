@@ -69,10 +69,10 @@ func Dial(path, identity, groupName string) (*Remote, error) {
 		return nil, err
 	}
 	events := newCodec(ec)
-	if err := events.send(&msg{Op: opEvents, N1: hello.N1}); err != nil {
+	if err := awaitEvents(events, hello.N1); err != nil {
 		cc.Close()
 		ec.Close()
-		return nil, err
+		return nil, fmt.Errorf("attach to %s: %w", path, err)
 	}
 	r := &Remote{calls: calls, events: events, pending: make(map[uint64]chan *msg), lost: make(chan struct{})}
 	r.ctx, r.cancel = context.WithCancel(context.Background())
@@ -80,6 +80,25 @@ func Dial(path, identity, groupName string) (*Remote, error) {
 	go r.readCalls()
 	go r.readEvents()
 	return r, nil
+}
+
+// awaitEvents asks for the events of the client with token and waits until
+// the host has subscribed it, so that every change made after Dial
+// returns reaches this process's registrations.
+func awaitEvents(events *codec, token uint64) error {
+	if err := events.send(&msg{Op: opEvents, N1: token}); err != nil {
+		return err
+	}
+	events.conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+	defer events.conn.SetReadDeadline(time.Time{})
+	m, err := events.recv()
+	if err != nil {
+		return fmt.Errorf("subscribe to events: %w", err)
+	}
+	if m.Op != opEvents {
+		return fmt.Errorf("subscribe to events: answered %q: %w", m.Op, peererr.ErrUnexpected)
+	}
+	return nil
 }
 
 // Lost is closed when the connection to the host ends.

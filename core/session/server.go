@@ -30,6 +30,7 @@ type Server struct {
 
 	mu      sync.Mutex
 	clients map[uint64]*serverClient
+	conns   map[net.Conn]struct{} // every accepted connection, until it ends
 	closed  bool
 	wg      sync.WaitGroup
 }
@@ -53,7 +54,7 @@ func Listen(path string, local *Local, identity string, detached func()) (*Serve
 		return nil, fmt.Errorf("host group on %s: %w", path, err)
 	}
 	s := &Server{local: local, identity: identity, ln: ln, path: path, detached: detached,
-		log: slog.Default().With("group", local.E.GroupPeerName()), clients: make(map[uint64]*serverClient)}
+		log: slog.Default().With("group", local.E.GroupPeerName()), clients: make(map[uint64]*serverClient), conns: make(map[net.Conn]struct{})}
 	s.wg.Add(1)
 	go s.acceptLoop()
 	return s, nil
@@ -76,6 +77,9 @@ func (s *Server) Close() error {
 	s.closed = true
 	clients := s.clients
 	s.clients = map[uint64]*serverClient{}
+	for c := range s.conns {
+		c.Close() // including those still sending their first message
+	}
 	s.mu.Unlock()
 	err := s.ln.Close()
 	for _, c := range clients {
@@ -98,12 +102,28 @@ func (s *Server) acceptLoop() {
 			conn.Close()
 			continue
 		}
+		s.mu.Lock()
+		if s.closed {
+			s.mu.Unlock()
+			conn.Close()
+			return
+		}
+		s.conns[conn] = struct{}{}
 		s.wg.Add(1)
+		s.mu.Unlock()
 		go func() {
 			defer s.wg.Done()
+			defer s.forget(conn)
 			s.serveConn(conn)
 		}()
 	}
+}
+
+// forget drops an ended connection from those Close must close.
+func (s *Server) forget(conn net.Conn) {
+	s.mu.Lock()
+	delete(s.conns, conn)
+	s.mu.Unlock()
 }
 
 // serveConn reads the first message, which says whether this is a calls
@@ -192,6 +212,12 @@ func (s *Server) serveEvents(c *codec, first *msg) {
 		return
 	default:
 	}
+	// Subscribed: Dial returns on this answer, so no event the client's
+	// registrations should see can fall between the two.
+	if err := c.send(&msg{Op: opEvents}); err != nil {
+		c.conn.Close()
+		return
+	}
 	for {
 		for {
 			e, ok := sc.sub.Next()
@@ -244,6 +270,9 @@ func (sc *serverClient) close() {
 	}
 }
 
+// errNoPayload answers a call that lacks the value it operates on.
+var errNoPayload = fmt.Errorf("call without its payload: %w", peererr.ErrInvalidArg)
+
 // dispatch runs one call against the local session.
 func (s *Server) dispatch(m *msg) *msg {
 	l := s.local
@@ -259,12 +288,21 @@ func (s *Server) dispatch(m *msg) *msg {
 		p, err = l.Properties()
 		r.Props = &p
 	case "setprops":
+		if m.Props == nil {
+			return respond(r, errNoPayload)
+		}
 		err = l.SetProperties(*m.Props)
 	case "add":
+		if m.New == nil {
+			return respond(r, errNoPayload)
+		}
 		r.UUID, err = l.AddRecord(*m.New)
 	case "addmany":
 		r.IDs, err = l.AddRecords(m.News)
 	case "update":
+		if m.New == nil {
+			return respond(r, errNoPayload)
+		}
 		err = l.UpdateRecord(*m.New)
 	case "delete":
 		err = l.DeleteRecord(m.UUID)

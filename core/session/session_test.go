@@ -97,24 +97,7 @@ func (h *host) dial(t *testing.T) *Remote {
 		t.Fatalf("dial: %v", err)
 	}
 	t.Cleanup(func() { r.Close() })
-	waitFor(t, "the host to subscribe the new client to events", h.allSubscribed)
 	return r
-}
-
-// allSubscribed reports whether every attached client's events
-// connection is being served.
-func (h *host) allSubscribed() bool {
-	h.srv.mu.Lock()
-	defer h.srv.mu.Unlock()
-	for _, c := range h.srv.clients {
-		c.mu.Lock()
-		ok := c.sub != nil
-		c.mu.Unlock()
-		if !ok {
-			return false
-		}
-	}
-	return true
 }
 
 // waitFor polls cond until it holds, failing the test after wait.
@@ -1081,16 +1064,18 @@ func TestBadFirstMessagesAreRefused(t *testing.T) {
 	}
 	refuse("unknown operation", &msg{Op: "add", New: &group.NewRecord{}})
 	refuse("unknown token", &msg{Op: opEvents, N1: 12345})
-	refuse("protocol version 2", &msg{Op: opHello, S1: h.id.PeerName, S2: h.local.E.GroupPeerName(), U1: protoVersion + 1})
+	refuse("a later protocol version", &msg{Op: opHello, S1: h.id.PeerName, S2: h.local.E.GroupPeerName(), U1: protoVersion + 1})
 
 	// A second events connection for an attached client's token.
 	c := rawConn(t, h)
 	_, token := hello(t, h, c)
-	ev := rawConn(t, h)
-	if err := newCodec(ev).send(&msg{Op: opEvents, N1: token}); err != nil {
+	ev := newCodec(rawConn(t, h))
+	if err := ev.send(&msg{Op: opEvents, N1: token}); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "the events connection to be served", h.allSubscribed)
+	if m, err := ev.recv(); err != nil || m.Op != opEvents {
+		t.Fatalf("the events request was answered %+v, %v; want the subscription's acknowledgement", m, err)
+	}
 	dup := rawConn(t, h)
 	if err := newCodec(dup).send(&msg{Op: opEvents, N1: token}); err != nil {
 		t.Fatal(err)
@@ -1179,6 +1164,10 @@ func dialFake(t *testing.T, status uint32) (*Remote, *fakeHost) {
 		f.events = newCodec(c2)
 		if m, err := f.events.recv(); err != nil || m.Op != opEvents || m.N1 != token {
 			ch <- result{err: errors.New("bad events request")}
+			return
+		}
+		if err := f.events.send(&msg{Op: opEvents}); err != nil {
+			ch <- result{err: err}
 			return
 		}
 		ch <- result{f: f}
@@ -1324,24 +1313,21 @@ func TestRemoteHostDiesMidCall(t *testing.T) {
 	}
 }
 
-// Known bugs. Each test below reproduces one when its t.Skip is removed;
-// they are skipped so that the suite passes until the bug is fixed.
+// Bugs these tests found, now fixed; each test below reproduces one.
 
 // childEnv makes the test binary, started again by a test, run the part
 // of that test that may crash the process.
 const childEnv = "P2P_SESSION_TEST_CHILD"
 
-// TestMalformedCallDoesNotCrashHost proves (once fixed) that a call whose
+// TestMalformedCallDoesNotCrashHost proves that a call whose
 // payload is missing is answered with an error instead of bringing the
-// host process down. It runs the host in a child process, since today
-// the nil dereference in Server.dispatch kills it.
+// host process down. It runs the host in a child process, since a
+// regression would kill it.
 func TestMalformedCallDoesNotCrashHost(t *testing.T) {
 	if os.Getenv(childEnv) == "malformed-call" {
 		malformedCallChild(t)
 		return
 	}
-	t.Skip("BUG: server.go dispatch dereferences m.New / m.Props without a nil check (\"add\", \"update\", \"setprops\"): " +
-		"one msg{Op: \"add\"} from any attached client panics the host process")
 	cmd := exec.Command(os.Args[0], "-test.run=^TestMalformedCallDoesNotCrashHost$", "-test.count=1", "-test.v")
 	cmd.Env = append(os.Environ(), childEnv+"=malformed-call")
 	if out, err := cmd.CombinedOutput(); err != nil {
@@ -1372,12 +1358,10 @@ func malformedCallChild(t *testing.T) {
 	}
 }
 
-// TestServerCloseWithStalledConnection proves (once fixed) that
+// TestServerCloseWithStalledConnection proves that
 // Server.Close returns while a process is connected to the socket but
 // has not finished its first message.
 func TestServerCloseWithStalledConnection(t *testing.T) {
-	t.Skip("BUG: server.go Close waits (s.wg.Wait) for serveConn goroutines still reading a first message, " +
-		"but only closes the connections of attached clients: one connection that sends nothing hangs Close forever")
 	h := newHost(t)
 	c := rawConn(t, h)
 	// Accepts are in order: once a later Dial is answered, c was accepted
@@ -1394,12 +1378,10 @@ func TestServerCloseWithStalledConnection(t *testing.T) {
 	}
 }
 
-// TestEventsRightAfterDial proves (once fixed) that a registration made
+// TestEventsRightAfterDial proves that a registration made
 // on a Remote as soon as Dial returns receives the events of changes made
 // after it, as a registration on a Local does.
 func TestEventsRightAfterDial(t *testing.T) {
-	t.Skip("BUG: remote.go Dial returns once it has sent the events request, before the host's serveEvents " +
-		"has subscribed (server.go): events in that window are lost (about 1 dial in 7 here)")
 	h := newHost(t)
 	for i := range 100 {
 		r, err := Dial(h.path, h.id.PeerName, h.local.E.GroupPeerName())
