@@ -88,8 +88,7 @@ func newHost(t *testing.T) *host {
 	return h
 }
 
-// dial attaches a Remote to the host and waits until the host forwards
-// it events (see TestEventsRightAfterDial for why a test must wait).
+// dial attaches a Remote to the host; it is closed when the test ends.
 func (h *host) dial(t *testing.T) *Remote {
 	t.Helper()
 	r, err := Dial(h.path, h.id.PeerName, h.local.E.GroupPeerName())
