@@ -427,11 +427,12 @@ func (m *Data) Encode() []byte {
 	return e.b
 }
 
-// DecodeData parses a Data payload.
+// DecodeData parses a Data payload. The message's Data shares b's memory
+// (a data message is most of its frame; copying it would double the work).
 func DecodeData(b []byte) (*Data, error) {
 	d := dec{b: b}
 	m := &Data{}
 	copy(m.Type[:], d.take(16, "type"))
-	m.Data = d.bytes(MaxData, "data")
+	m.Data = d.view(MaxData, "data")
 	return m, d.end()
 }

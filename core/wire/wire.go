@@ -73,8 +73,13 @@ func WriteFrame(w io.Writer, t Type, payload []byte) error {
 	return err
 }
 
-// ReadFrame reads one frame of at most max bytes. The payload grows with
-// the data actually received, not with the announced length.
+// eagerPayload is the largest payload ReadFrame allocates at the length
+// the frame announces: room for the largest data message and a full
+// records frame. Longer payloads grow with the data actually received, so
+// an announced length costs a peer nothing it does not send.
+const eagerPayload = MaxData + 1<<10
+
+// ReadFrame reads one frame of at most max bytes.
 func ReadFrame(r *bufio.Reader, max int) (Type, []byte, error) {
 	n, err := binary.ReadUvarint(r)
 	if err != nil {
@@ -86,6 +91,13 @@ func ReadFrame(r *bufio.Reader, max int) (Type, []byte, error) {
 	t, err := r.ReadByte()
 	if err != nil {
 		return 0, nil, unexpected(err)
+	}
+	if n-1 <= eagerPayload {
+		payload := make([]byte, n-1)
+		if _, err := io.ReadFull(r, payload); err != nil {
+			return 0, nil, unexpected(err)
+		}
+		return Type(t), payload, nil
 	}
 	payload, err := io.ReadAll(io.LimitReader(r, int64(n-1)))
 	if err != nil {
@@ -186,6 +198,12 @@ func (d *dec) bytes(max int, what string) []byte {
 		return nil
 	}
 	return append([]byte(nil), v...)
+}
+
+// view is bytes without the copy: the value shares the payload's memory.
+func (d *dec) view(max int, what string) []byte {
+	n := d.uvar(uint64(max), what)
+	return d.take(int(n), what)
 }
 
 func (d *dec) str(max int, what string) string { return string(d.bytes(max, what)) }
