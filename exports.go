@@ -874,7 +874,9 @@ func PeerGroupSendData(hGroup uintptr, ullConnectionId C.ULONGLONG, pType uintpt
 		if pType == nil {
 			return errNull("pType")
 		}
-		data, err := goBytes(unsafe.Pointer(pvData), uint32(cbData), wire.MaxData, peererr.ErrInvalidArg)
+		// Not copied: the message is framed (Local) or encoded (attached)
+		// before SendData returns.
+		data, err := cBytes(unsafe.Pointer(pvData), uint32(cbData), wire.MaxData, peererr.ErrInvalidArg)
 		if err != nil {
 			return err
 		}

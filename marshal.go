@@ -67,6 +67,18 @@ func putFiletime(f *C.FILETIME, t filetime.FILETIME) {
 
 // goBytes copies cb bytes at p, refusing more than max with tooBig.
 func goBytes(p unsafe.Pointer, cb uint32, max int, tooBig *peererr.Code) ([]byte, error) {
+	v, err := cBytes(p, cb, max, tooBig)
+	if v == nil {
+		return nil, err
+	}
+	return append([]byte(nil), v...), nil
+}
+
+// cBytes is goBytes without the copy: the application's own memory, valid
+// only until the call returns. For callees that copy what they keep
+// before returning (SendData frames the message at once), it saves a copy
+// of every message.
+func cBytes(p unsafe.Pointer, cb uint32, max int, tooBig *peererr.Code) ([]byte, error) {
 	if cb == 0 {
 		return nil, nil
 	}
@@ -76,7 +88,7 @@ func goBytes(p unsafe.Pointer, cb uint32, max int, tooBig *peererr.Code) ([]byte
 	if p == nil {
 		return nil, fmt.Errorf("NULL data with %d bytes: %w", cb, peererr.ErrInvalidArg)
 	}
-	return append([]byte(nil), unsafe.Slice((*byte)(p), cb)...), nil
+	return unsafe.Slice((*byte)(p), cb), nil
 }
 
 // setPtr writes a pointer to an application's out parameter.

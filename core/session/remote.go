@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/netip"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -388,8 +389,22 @@ func (r *Remote) OpenDirectConnection(peerName string, addr netip.AddrPort) (uin
 
 // SendData sends one message through the host.
 func (r *Remote) SendData(id uint64, typ uuid.UUID, data []byte) error {
+	runtime.KeepAlive(touch(data))
 	_, err := r.call(&msg{Op: "send", N1: id, UUID: typ, Data: data})
 	return err
+}
+
+// touch reads a byte of every page of b, so that memory the application
+// passed but does not own faults here, where the call fails cleanly,
+// rather than half-way through encoding a message to the host.
+func touch(b []byte) (sum byte) {
+	for i := 0; i < len(b); i += 4096 {
+		sum ^= b[i]
+	}
+	if len(b) > 0 {
+		sum ^= b[len(b)-1]
+	}
+	return sum
 }
 
 // CloseDirectConnection closes a direct connection.

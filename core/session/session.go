@@ -48,6 +48,8 @@ type Session interface {
 	Connect(addrs []netip.AddrPort) (alreadyConnected bool, err error)
 	Connections(flags uint32) ([]mesh.Connection, error)
 	OpenDirectConnection(peerName string, addr netip.AddrPort) (uint64, error)
+	// SendData must not keep data once it returns: the C layer passes the
+	// application's own memory.
 	SendData(connectionID uint64, typ uuid.UUID, data []byte) error
 	CloseDirectConnection(connectionID uint64) error
 

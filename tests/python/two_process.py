@@ -321,6 +321,12 @@ def bad_inputs(lib, g, me, cid):
     hr = lib.raw.PeerGroupSendData(g.handle, ctypes.c_uint64(cid), None, 1, ctypes.c_char_p(b"x"))
     if hr & 0xFFFFFFFF != p2p.E_INVALIDARG:
         raise AssertionError("SendData with a NULL type: 0x%08X, want E_INVALIDARG" % (hr & 0xFFFFFFFF))
+    # Data at an address the process does not own: E_POINTER, no crash.
+    guid = p2p.GUID.from_uuid(DATA_A)
+    hr = lib.raw.PeerGroupSendData(g.handle, ctypes.c_uint64(cid), ctypes.byref(guid), 65536,
+                                   ctypes.c_void_p(0x7ff0dead0000))
+    if hr & 0xFFFFFFFF != p2p.E_POINTER:
+        raise AssertionError("SendData of unmapped memory: 0x%08X, want E_POINTER" % (hr & 0xFFFFFFFF))
     with lib.group_create(me, "pyother", "Another group") as other:
         expect_error(p2p.PEER_E_CONNECTION_NOT_FOUND, other.send_data, cid, DATA_A, b"x")
 
