@@ -3,6 +3,7 @@ package group
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -331,10 +332,30 @@ func (e *Engine) storeLocal(r *record.Record) error {
 // stored, and stored ones are handed to the network for every neighbour
 // but origin.
 func (e *Engine) Apply(recs []*record.Record, origin any) (stored, rejected int, err error) {
+	return e.Store(e.Check(recs, nil), origin)
+}
+
+// Checked is a batch of received records that passed verification,
+// waiting for Store. Check and Store are Apply in two steps, so that a
+// receiver can verify one batch while it stores the one before.
+type Checked struct {
+	recs     []*record.Record
+	members  map[string]*member // members this batch introduces
+	rejected int
+}
+
+// Check verifies a batch of received records. Records of members that
+// earlier (a batch checked but perhaps not yet stored) introduces verify
+// as if that batch were stored.
+func (e *Engine) Check(recs []*record.Record, earlier *Checked) *Checked {
 	now := filetime.Now()
+	c := &Checked{members: make(map[string]*member)}
 	// Member records first, so records of a new member verify in the
 	// same batch; the rest are verified in parallel.
-	batch := make(map[string]*member)
+	known := make(map[string]*member)
+	if earlier != nil {
+		maps.Copy(known, earlier.members)
+	}
 	var members, others []*record.Record
 	for _, r := range recs {
 		if r.Expired(now) {
@@ -346,48 +367,56 @@ func (e *Engine) Apply(recs []*record.Record, origin any) (stored, rejected int,
 			others = append(others, r)
 		}
 	}
-	var ok []*record.Record
-	reject := func(r *record.Record, why error) {
-		rejected++
-		e.log.Warn("rejected record", "id", r.ID, "type", r.Type, "modifier", r.ModifiedByID, "err", why)
-	}
 	for _, r := range members {
-		m, verr := e.verify(r, now, batch)
-		if verr != nil {
-			reject(r, verr)
+		m, err := e.verify(r, now, known)
+		if err != nil {
+			c.reject(e, r, err)
 			continue
 		}
-		batch[m.PeerName] = m
-		ok = append(ok, r)
+		known[m.PeerName], c.members[m.PeerName] = m, m
+		c.recs = append(c.recs, r)
 	}
 	errs := parallel(len(others), func(i int) error {
-		_, err := e.verify(others[i], now, batch)
+		_, err := e.verify(others[i], now, known)
 		return err
 	})
 	for i, r := range others {
 		if errs[i] != nil {
-			reject(r, errs[i])
+			c.reject(e, r, errs[i])
 			continue
 		}
-		ok = append(ok, r)
+		c.recs = append(c.recs, r)
 	}
-	if len(ok) == 0 {
-		return 0, rejected, nil
+	return c
+}
+
+func (c *Checked) reject(e *Engine, r *record.Record, why error) {
+	c.rejected++
+	e.log.Warn("rejected record", "id", r.ID, "type", r.Type, "modifier", r.ModifiedByID, "err", why)
+}
+
+// Store stores the records of a checked batch that win the conflict rule,
+// in one transaction, and hands them to the network for every neighbour
+// but origin. It returns how many were stored and how many were rejected
+// (by Check, or here by the conflict rule).
+func (e *Engine) Store(c *Checked, origin any) (stored, rejected int, err error) {
+	if len(c.recs) == 0 {
+		return 0, c.rejected, nil
 	}
-	out, err := e.db.PutIf(sameOwner, ok...)
+	out, err := e.db.PutIf(sameOwner, c.recs...)
 	if err != nil {
-		return 0, rejected, err
+		return 0, c.rejected, err
 	}
 	for i, o := range out {
 		switch {
 		case o.Refused != nil:
-			reject(ok[i], o.Refused)
+			c.reject(e, c.recs[i], o.Refused)
 		case o.Applied:
 			stored++
 		}
 	}
-	e.afterStore(ok, out, origin)
-	return stored, rejected, nil
+	e.afterStore(c.recs, out, origin)
+	return stored, c.rejected, nil
 }
 
 // sameOwner refuses a version whose creator or type differs from the

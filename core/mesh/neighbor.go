@@ -72,6 +72,13 @@ type neighbor struct {
 	closed      bool
 	closeErr    error
 
+	// Received records are verified by readLoop and stored by storeLoop,
+	// one batch of each at a time; storing counts batches handed over and
+	// not yet stored.
+	stores      chan *group.Checked
+	storing     sync.WaitGroup
+	lastChecked *group.Checked // readLoop's
+
 	tasks       chan func()
 	syncReplies chan *wire.SyncReply
 	barrierAcks chan uint64
@@ -83,6 +90,7 @@ func (n *Node) newNeighbor(conn *quic.Conn, s *quic.Stream, peer string, nodeID 
 		n: n, conn: conn, stream: s, id: n.connIDs.Add(1), nodeID: nodeID, peer: peer, dialed: dialed,
 		addr:        addrPort(conn.RemoteAddr()),
 		sentMembers: make(map[string]bool),
+		stores:      make(chan *group.Checked),
 		tasks:       make(chan func(), maxTasks),
 		syncReplies: make(chan *wire.SyncReply, 1),
 		barrierAcks: make(chan uint64, 1),
@@ -312,6 +320,7 @@ func (n *Node) startNeighbor(nb *neighbor, br *bufio.Reader) error {
 	}
 	n.log.Info("neighbour connected", "peer", nb.peer, "node", nb.nodeID, "addr", nb.addr, "conn", nb.id)
 	n.run(func() { nb.readLoop(br) })
+	n.run(nb.storeLoop)
 	n.run(nb.writeLoop)
 	n.run(nb.taskLoop)
 	n.run(func() { n.acceptStreams(nb) })
@@ -505,6 +514,11 @@ func (nb *neighbor) readLoop(br *bufio.Reader) {
 }
 
 func (nb *neighbor) handle(t wire.Type, payload []byte) error {
+	if t != wire.TRecords {
+		// Every other message is handled as if the records before it
+		// were stored (a barrier's ack, a fingerprint's answer).
+		nb.storing.Wait()
+	}
 	switch t {
 	case wire.TRecords:
 		m, err := wire.DecodeRecords(payload)
@@ -578,17 +592,18 @@ func (nb *neighbor) taskLoop() {
 	}
 }
 
-// apply decodes, verifies and stores received records.
+// apply decodes and verifies received records and hands them to
+// storeLoop, which stores them while the next batch is verified.
 func (nb *neighbor) apply(encoded [][]byte) {
 	recs := make([]*record.Record, 0, len(encoded))
-	group := nb.n.e.GroupPeerName()
+	groupName := nb.n.e.GroupPeerName()
 	for _, b := range encoded {
 		var r record.Record
 		if err := r.UnmarshalBinary(b); err != nil {
 			nb.n.stats.RejectedRecords.Add(1)
 			continue
 		}
-		if nb.n.index.has(group, &r) {
+		if nb.n.index.has(groupName, &r) {
 			continue // a copy of what we hold: nothing to verify or store
 		}
 		recs = append(recs, &r)
@@ -597,10 +612,30 @@ func (nb *neighbor) apply(encoded [][]byte) {
 		return
 	}
 	nb.n.stats.ReceivedRecords.Add(int64(len(recs)))
-	_, rejected, err := nb.n.e.Apply(recs, nb)
-	nb.n.stats.RejectedRecords.Add(int64(rejected))
-	if err != nil && nb.n.ctx.Err() == nil {
-		nb.n.log.Error("store received records", "err", err)
+	c := nb.n.e.Check(recs, nb.lastChecked)
+	nb.lastChecked = c
+	nb.storing.Add(1)
+	select {
+	case nb.stores <- c:
+	case <-nb.done:
+		nb.storing.Done()
+	}
+}
+
+// storeLoop stores the batches apply verified, in order.
+func (nb *neighbor) storeLoop() {
+	for {
+		select {
+		case <-nb.done:
+			return
+		case c := <-nb.stores:
+			_, rejected, err := nb.n.e.Store(c, nb)
+			nb.n.stats.RejectedRecords.Add(int64(rejected))
+			if err != nil && nb.n.ctx.Err() == nil {
+				nb.n.log.Error("store received records", "err", err)
+			}
+			nb.storing.Done()
+		}
 	}
 }
 
