@@ -2,14 +2,10 @@ package directbench
 
 import (
 	"context"
-	"crypto/ed25519"
-	"crypto/rand"
 	"crypto/tls"
-	"crypto/x509"
 	"encoding/binary"
 	"fmt"
 	"io"
-	"math/big"
 	"net"
 	"os"
 	"slices"
@@ -40,29 +36,6 @@ const (
 	modeEcho   = 2
 )
 
-func quicConfig() *quic.Config {
-	return &quic.Config{
-		MaxIdleTimeout:                 30 * time.Second,
-		InitialStreamReceiveWindow:     1 << 20,
-		MaxStreamReceiveWindow:         16 << 20,
-		InitialConnectionReceiveWindow: 2 << 20,
-		MaxConnectionReceiveWindow:     32 << 20,
-	}
-}
-
-func selfSigned() (tls.Certificate, error) {
-	pub, priv, err := ed25519.GenerateKey(rand.Reader)
-	if err != nil {
-		return tls.Certificate{}, err
-	}
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour)}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, pub, priv)
-	if err != nil {
-		return tls.Certificate{}, err
-	}
-	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: priv}, nil
-}
-
 // runServer accepts one connection (one stream for QUIC) and serves tests
 // on it until it closes; it exits when stdin closes.
 func runServer(network string) error {
@@ -70,11 +43,11 @@ func runServer(network string) error {
 	var addr net.Addr
 	switch network {
 	case "quic":
-		cert, err := selfSigned()
+		cert, err := harness.SelfSigned()
 		if err != nil {
 			return err
 		}
-		ln, err := quic.ListenAddr("127.0.0.1:0", &tls.Config{Certificates: []tls.Certificate{cert}, NextProtos: []string{alpn}}, quicConfig())
+		ln, err := quic.ListenAddr("127.0.0.1:0", &tls.Config{Certificates: []tls.Certificate{cert}, NextProtos: []string{alpn}}, harness.QUICConfig())
 		if err != nil {
 			return err
 		}
@@ -191,7 +164,7 @@ func dial(network, addr string) (io.ReadWriteCloser, error) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	conn, err := quic.DialAddr(ctx, addr, &tls.Config{InsecureSkipVerify: true, NextProtos: []string{alpn}}, quicConfig())
+	conn, err := quic.DialAddr(ctx, addr, &tls.Config{InsecureSkipVerify: true, NextProtos: []string{alpn}}, harness.QUICConfig())
 	if err != nil {
 		return nil, err
 	}

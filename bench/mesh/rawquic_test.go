@@ -3,14 +3,11 @@ package meshbench
 import (
 	"bufio"
 	"context"
-	"crypto/ed25519"
 	"crypto/rand"
 	"crypto/tls"
-	"crypto/x509"
 	"encoding/binary"
 	"fmt"
 	"io"
-	"math/big"
 	"os"
 	"strconv"
 	"time"
@@ -30,40 +27,16 @@ const (
 	alpn         = "p2pbench"
 )
 
-// quicConfig has core/mesh's windows (core/mesh/node.go quicConfig).
-func quicConfig() *quic.Config {
-	return &quic.Config{
-		MaxIdleTimeout:                 30 * time.Second,
-		InitialStreamReceiveWindow:     1 << 20,
-		MaxStreamReceiveWindow:         16 << 20,
-		InitialConnectionReceiveWindow: 2 << 20,
-		MaxConnectionReceiveWindow:     32 << 20,
-	}
-}
-
-func selfSigned() (tls.Certificate, error) {
-	pub, priv, err := ed25519.GenerateKey(rand.Reader)
-	if err != nil {
-		return tls.Certificate{}, err
-	}
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour)}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, pub, priv)
-	if err != nil {
-		return tls.Certificate{}, err
-	}
-	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: priv}, nil
-}
-
 // runQUICSend listens on loopback, prints "addr <ip:port>", and for each
 // connection sends, on the stream the client opens, the frames it asks
 // for: "n size" in its first line, then n frames of a 4-byte length and
 // size bytes, through a 64 KiB buffer.
 func runQUICSend() error {
-	cert, err := selfSigned()
+	cert, err := harness.SelfSigned()
 	if err != nil {
 		return err
 	}
-	ln, err := quic.ListenAddr("127.0.0.1:0", &tls.Config{Certificates: []tls.Certificate{cert}, NextProtos: []string{alpn}}, quicConfig())
+	ln, err := quic.ListenAddr("127.0.0.1:0", &tls.Config{Certificates: []tls.Certificate{cert}, NextProtos: []string{alpn}}, harness.QUICConfig())
 	if err != nil {
 		return err
 	}
@@ -116,7 +89,7 @@ func runQUICRecv() error {
 		start := time.Now()
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 		defer cancel()
-		conn, err := quic.DialAddr(ctx, f[1], &tls.Config{InsecureSkipVerify: true, NextProtos: []string{alpn}}, quicConfig())
+		conn, err := quic.DialAddr(ctx, f[1], &tls.Config{InsecureSkipVerify: true, NextProtos: []string{alpn}}, harness.QUICConfig())
 		if err != nil {
 			return err
 		}
