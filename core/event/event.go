@@ -149,7 +149,9 @@ type Bus struct {
 }
 
 // Subscribe registers for the events matching any of filters; sig is
-// signalled whenever one is queued.
+// signalled when one is queued, unless it was already signalled and the
+// application has not read since (applications drain the queue until it
+// is empty on each signal, as with a Win32 auto-reset event).
 func (b *Bus) Subscribe(filters []Filter, sig Signaler) *Subscription {
 	s := &Subscription{bus: b, filters: append([]Filter(nil), filters...), sig: sig, room: make(chan struct{})}
 	b.mu.Lock()
@@ -221,7 +223,12 @@ type Subscription struct {
 	queue     []Event
 	dataBytes int
 	closed    bool
-	room      chan struct{} // closed and replaced when data bytes drop
+	room      chan struct{} // closed and replaced when data bytes drop below the bound
+	waiting   bool          // a publisher waits on room
+	// signalled is set by a signal and cleared by Next: while the
+	// application has not read since the last signal, further events need
+	// no signal of their own (it drains until the queue is empty).
+	signalled bool
 
 	// sigMu orders signals against Close: once Close returns, the
 	// application's descriptor is never written again (it may close it
@@ -235,6 +242,7 @@ type Subscription struct {
 func (s *Subscription) Next() (e Event, ok bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.signalled = false
 	if len(s.queue) == 0 {
 		return Event{}, false
 	}
@@ -243,8 +251,11 @@ func (s *Subscription) Next() (e Event, ok bool) {
 	s.queue = s.queue[1:]
 	if e.Type == IncomingData {
 		s.dataBytes -= len(e.Data.Data)
-		close(s.room)
-		s.room = make(chan struct{})
+		if s.waiting && s.dataBytes < MaxQueuedData {
+			close(s.room)
+			s.room = make(chan struct{})
+			s.waiting = false
+		}
 	}
 	return e, true
 }
@@ -294,11 +305,15 @@ func (s *Subscription) push(e Event) {
 	if e.Type == IncomingData {
 		s.dataBytes += len(e.Data.Data)
 	}
+	signal := s.sig != nil && !s.signalled
+	s.signalled = true
 	s.mu.Unlock()
-	if s.sig != nil {
+	if signal {
 		s.sigMu.Lock()
-		if !s.sigClosed {
-			s.sig.Signal() // a failed signal leaves the event queued for the next drain
+		if !s.sigClosed && s.sig.Signal() != nil {
+			s.mu.Lock()
+			s.signalled = false // the next event tries again
+			s.mu.Unlock()
 		}
 		s.sigMu.Unlock()
 	}
@@ -312,6 +327,7 @@ func (s *Subscription) waitRoom(ctx context.Context) error {
 			return nil
 		}
 		room := s.room
+		s.waiting = true
 		s.mu.Unlock()
 		select {
 		case <-room:

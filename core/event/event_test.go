@@ -53,6 +53,7 @@ func TestNoSignalAfterClose(t *testing.T) {
 				return
 			default:
 				b.Publish(Event{Type: StatusChanged})
+				s.Next() // read, so the next event signals again
 			}
 		}
 	}()
@@ -64,6 +65,32 @@ func TestNoSignalAfterClose(t *testing.T) {
 	wg.Wait()
 	if sig.n.Load() != after {
 		t.Fatalf("signalled %d times after Close", sig.n.Load()-after)
+	}
+}
+
+func TestSignalOncePerRead(t *testing.T) {
+	var b Bus
+	sig := &countSig{}
+	s := b.Subscribe([]Filter{{Type: StatusChanged}}, sig)
+	want := func(n int64) {
+		t.Helper()
+		if got := sig.n.Load(); got != n {
+			t.Fatalf("%d signals, want %d", got, n)
+		}
+	}
+	for i := 0; i < 3; i++ {
+		b.Publish(Event{Type: StatusChanged})
+	}
+	want(1) // unread: one signal covers all three
+	s.Next()
+	b.Publish(Event{Type: StatusChanged})
+	want(2) // read since the signal: signal again
+	for _, ok := s.Next(); ok; _, ok = s.Next() {
+	}
+	b.Publish(Event{Type: StatusChanged})
+	want(3)
+	if s.Len() != 1 {
+		t.Fatalf("%d events queued, want 1", s.Len())
 	}
 }
 

@@ -15,8 +15,9 @@ import (
 // fdSignaler signals an application's eventfd, pipe or socket by writing
 // the 8-byte integer 1 to it, the POSIX stand-in for a Win32 event HANDLE.
 type fdSignaler struct {
-	mu sync.Mutex // one write at a time, so the poll below stays true
-	fd int
+	mu      sync.Mutex // one write at a time, so the poll below stays true
+	fd      int
+	eventfd bool // its counter never fills, so a write never blocks
 }
 
 // NewHandleSignaler returns the Signaler for an application-supplied
@@ -31,14 +32,16 @@ func NewHandleSignaler(h uintptr) (Signaler, error) {
 	if err := unix.Fstat(fd, &st); err != nil {
 		return nil, fmt.Errorf("event handle %d: %v: %w", fd, err, peererr.ErrInvalidArg)
 	}
+	s := &fdSignaler{fd: fd}
 	switch st.Mode & unix.S_IFMT {
 	case unix.S_IFIFO, unix.S_IFSOCK:
 	default:
 		if !isEventFD(fd, &st) {
 			return nil, fmt.Errorf("event handle %d is not an eventfd, pipe or socket: %w", fd, peererr.ErrInvalidArg)
 		}
+		s.eventfd = true
 	}
-	return &fdSignaler{fd: fd}, nil
+	return s, nil
 }
 
 // Signal writes 1 unless the descriptor is not writable at once (a full
@@ -47,13 +50,15 @@ func NewHandleSignaler(h uintptr) (Signaler, error) {
 func (s *fdSignaler) Signal() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	pfd := []unix.PollFd{{Fd: int32(s.fd), Events: unix.POLLOUT}}
-	n, err := unix.Poll(pfd, 0)
-	if err != nil || n == 0 || pfd[0].Revents&unix.POLLOUT == 0 {
-		return err
+	if !s.eventfd {
+		pfd := []unix.PollFd{{Fd: int32(s.fd), Events: unix.POLLOUT}}
+		n, err := unix.Poll(pfd, 0)
+		if err != nil || n == 0 || pfd[0].Revents&unix.POLLOUT == 0 {
+			return err
+		}
 	}
 	var one [8]byte
 	binary.NativeEndian.PutUint64(one[:], 1)
-	_, err = unix.Write(s.fd, one[:])
+	_, err := unix.Write(s.fd, one[:])
 	return err
 }

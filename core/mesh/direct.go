@@ -23,13 +23,29 @@ import (
 // neighbour connection when there is one to that member and otherwise
 // over a connection opened for direct traffic only (authenticated the same
 // way). Each PeerGroupSendData call is one Data frame on the stream:
-// delivered whole, once and in order. A slow receiver stops reading (its
-// event queue is bounded), QUIC flow control fills, and the sender's
-// SendData waits: memory stays bounded on both sides.
+// delivered whole, once and in order.
+//
+// SendData frames the message into the connection's send buffer and
+// returns (a small message on an idle stream goes straight to QUIC's own
+// buffer); a goroutine hands the buffer to the stream, so an application
+// thread never waits on QUIC for each message and many small messages go
+// out in one write. A slow receiver stops reading (its event queue is
+// bounded), QUIC flow control fills, the send buffer fills, and SendData
+// waits: memory stays bounded on both sides.
 
 const (
 	directTimeout = 10 * time.Second
 	maxLinks      = 64 // direct-only connections
+
+	// sendBuffer is how many framed bytes a direct connection holds for
+	// the stream before SendData waits.
+	sendBuffer = 1 << 20
+	// keptBuffer is the largest send buffer kept once a connection goes
+	// quiet.
+	keptBuffer = 64 << 10
+	// directWriteMax is the largest message SendData writes to an idle
+	// stream itself.
+	directWriteMax = 8 << 10
 )
 
 // direct is one direct connection.
@@ -40,8 +56,13 @@ type direct struct {
 	stream       *quic.Stream
 	neighborData bool // carries SendData on a neighbour connection
 
-	wmu  sync.Mutex
-	wbuf []byte
+	wmu      sync.Mutex
+	pending  []byte        // framed messages not yet given to the stream
+	spare    []byte        // the buffer the stream had last, for reuse
+	flushing chan struct{} // while a flush runs; closed when it ends
+	room     chan struct{} // while a sender waits; closed when pending is taken
+	werr     error         // the stream's write error, once it failed
+	closed   bool
 
 	once sync.Once
 }
@@ -236,28 +257,99 @@ func (d *direct) readLoop(br *bufio.Reader) {
 	}
 }
 
-// send writes one message, whole, waiting for flow control.
+// send frames one message into the send buffer, waiting while the buffer
+// is full, and starts a flush if none is running.
 func (d *direct) send(typ uuid.UUID, data []byte) error {
 	d.wmu.Lock()
 	defer d.wmu.Unlock()
-	d.wbuf = wire.AppendDataFrame(d.wbuf[:0], typ, data)
-	if _, err := d.stream.Write(d.wbuf); err != nil {
-		go d.close(false)
-		return fmt.Errorf("send on connection %d: %v: %w", d.id, err, peererr.ErrConnectionNotFound)
+	for !d.closed && d.werr == nil && len(d.pending) >= sendBuffer {
+		if d.room == nil {
+			d.room = make(chan struct{})
+		}
+		room := d.room
+		d.wmu.Unlock()
+		<-room
+		d.wmu.Lock()
 	}
-	if cap(d.wbuf) > 1<<20 {
-		d.wbuf = nil
+	if d.closed || d.werr != nil {
+		return fmt.Errorf("send on connection %d: closed: %w", d.id, peererr.ErrConnectionNotFound)
+	}
+	if d.flushing == nil && len(data) <= directWriteMax {
+		// Nothing queued before it: a small message goes to the stream at
+		// once if flow control allows, without waking a flush.
+		d.spare = wire.AppendDataFrame(d.spare[:0], typ, data)
+		err := d.stream.TryWriteAll(d.spare)
+		if err == nil {
+			return nil
+		}
+		if !errors.Is(err, quic.ErrWouldBlock) {
+			d.werr = err
+			go d.close(false)
+			return fmt.Errorf("send on connection %d: %v: %w", d.id, err, peererr.ErrConnectionNotFound)
+		}
+	}
+	d.pending = wire.AppendDataFrame(d.pending, typ, data)
+	if d.flushing == nil {
+		d.flushing = make(chan struct{})
+		d.n.run(d.flush)
 	}
 	return nil
 }
 
-// close ends the direct connection once; local closes tell the peer.
+// flush writes the send buffer to the stream until it stays empty; a
+// write error closes the connection.
+func (d *direct) flush() {
+	d.wmu.Lock()
+	for len(d.pending) > 0 {
+		buf := d.pending
+		d.pending, d.spare = d.spare[:0], nil
+		d.wakeSenders()
+		d.wmu.Unlock()
+		_, err := d.stream.Write(buf)
+		d.wmu.Lock()
+		d.spare = buf[:0]
+		if err != nil {
+			d.werr = err
+			d.pending = nil
+			break
+		}
+	}
+	if cap(d.pending) > keptBuffer || cap(d.spare) > keptBuffer {
+		d.pending, d.spare = nil, nil
+	}
+	failed := d.werr != nil
+	close(d.flushing)
+	d.flushing = nil
+	d.wakeSenders()
+	d.wmu.Unlock()
+	if failed {
+		d.close(false)
+	}
+}
+
+// wakeSenders lets senders waiting for room try again. d.wmu is held.
+func (d *direct) wakeSenders() {
+	if d.room != nil {
+		close(d.room)
+		d.room = nil
+	}
+}
+
+// close ends the direct connection once; local closes send what is
+// buffered, then tell the peer.
 func (d *direct) close(local bool) {
 	d.once.Do(func() {
+		d.wmu.Lock()
+		d.closed = true
+		flushing := d.flushing
+		d.wakeSenders()
+		d.wmu.Unlock()
 		if local {
-			d.wmu.Lock()
+			d.stream.SetWriteDeadline(time.Now().Add(directTimeout))
+			if flushing != nil {
+				<-flushing
+			}
 			wire.WriteFrame(d.stream, wire.TDirectClose, nil)
-			d.wmu.Unlock()
 			d.stream.Close()
 		} else {
 			d.stream.CancelWrite(0)
