@@ -4,6 +4,8 @@ package service_test
 
 import (
 	"bufio"
+	"encoding/binary"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -22,6 +24,7 @@ import (
 	"p2p/core/filetime"
 	"p2p/core/group"
 	"p2p/core/mesh"
+	"p2p/core/peererr"
 	"p2p/core/service"
 	"p2p/core/session"
 )
@@ -275,13 +278,21 @@ func TestHostSocketIsPrivate(t *testing.T) {
 	}
 }
 
-// 4. Data sent over a direct connection reaches every application of the
-// receiving member that registered for INCOMING_DATA.
-func TestIncomingDataReachesAttachedApplications(t *testing.T) {
+// sharedMember is a member whose group has a hosting application and a
+// second, attached one (its own runtime on the same data directory), both
+// online with another member, the sender.
+type sharedMember struct {
+	sender, host, attached *service.Group
+	senderName, name       string // peer names of the sender and of the member
+	deadline               time.Time
+}
+
+func newSharedMember(t *testing.T) *sharedMember {
+	t.Helper()
 	off := false
 	opts := mesh.Options{Listen: "127.0.0.1:0", Discovery: &off}
 	senderSvc, _ := service.New(t.TempDir())
-	defer senderSvc.Close()
+	t.Cleanup(func() { senderSvc.Close() })
 	senderSvc.SetMeshOptions(opts)
 	sg, err := senderSvc.CreateGroup(group.Properties{})
 	if err != nil {
@@ -290,7 +301,7 @@ func TestIncomingDataReachesAttachedApplications(t *testing.T) {
 	sg.Connect(nil)
 	home := t.TempDir()
 	host, _ := service.New(home)
-	defer host.Close()
+	t.Cleanup(func() { host.Close() })
 	host.SetMeshOptions(opts)
 	id, _ := host.Identities().Default()
 	inv, err := sg.CreateInvitation(id.XML(), 0, nil)
@@ -302,10 +313,8 @@ func TestIncomingDataReachesAttachedApplications(t *testing.T) {
 		t.Fatal(err)
 	}
 	hg.Connect(nil)
-	// A second application of the receiving member, attached in-process
-	// through its own runtime on the same data directory.
 	app, _ := service.New(home)
-	defer app.Close()
+	t.Cleanup(func() { app.Close() })
 	ag, err := app.OpenGroup("", hg.GroupPeerName())
 	if err != nil {
 		t.Fatal(err)
@@ -313,31 +322,98 @@ func TestIncomingDataReachesAttachedApplications(t *testing.T) {
 	if ag.Hosted() {
 		t.Fatal("second runtime hosts the group too")
 	}
-	regHost, _ := hg.Subscribe([]event.Filter{{Type: event.IncomingData}}, nil)
-	regApp, _ := ag.Subscribe([]event.Filter{{Type: event.IncomingData}}, nil)
-	deadline := time.Now().Add(20 * time.Second)
-	for !hg.Ready() && time.Now().Before(deadline) {
+	senderID, _ := senderSvc.Identities().Default()
+	m := &sharedMember{sender: sg, host: hg, attached: ag, senderName: senderID.PeerName, name: id.PeerName,
+		deadline: time.Now().Add(20 * time.Second)}
+	for !hg.Ready() && time.Now().Before(m.deadline) {
 		time.Sleep(20 * time.Millisecond)
 	}
-	connID, err := sg.OpenDirectConnection(id.PeerName, netip.AddrPort{})
+	return m
+}
+
+// next waits for the next event of reg that keep accepts.
+func (m *sharedMember) next(t *testing.T, reg *service.Registration, what string, keep func(event.Event) bool) event.Event {
+	t.Helper()
+	for time.Now().Before(m.deadline) {
+		if e, ok := reg.Next(); ok {
+			if keep(e) {
+				return e
+			}
+			continue
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+	t.Fatalf("no %s", what)
+	panic("unreachable")
+}
+
+// 4. Data sent over a direct connection reaches every application of the
+// receiving member that registered for INCOMING_DATA.
+func TestIncomingDataReachesAttachedApplications(t *testing.T) {
+	m := newSharedMember(t)
+	regHost, _ := m.host.Subscribe([]event.Filter{{Type: event.IncomingData}}, nil)
+	regApp, _ := m.attached.Subscribe([]event.Filter{{Type: event.IncomingData}}, nil)
+	connID, err := m.sender.OpenDirectConnection(m.name, netip.AddrPort{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	var sent bool
-	for !sent && time.Now().Before(deadline) {
-		sent = sg.SendData(connID, shareType, []byte("to every application")) == nil
+	for !sent && time.Now().Before(m.deadline) {
+		sent = m.sender.SendData(connID, shareType, []byte("to every application")) == nil
 		time.Sleep(20 * time.Millisecond)
 	}
 	for name, reg := range map[string]*service.Registration{"host": regHost, "attached": regApp} {
-		got := false
-		for !got && time.Now().Before(deadline) {
-			if e, ok := reg.Next(); ok && string(e.Data.Data) == "to every application" {
-				got = true
+		m.next(t, reg, "INCOMING_DATA at the "+name+" application", func(e event.Event) bool {
+			return string(e.Data.Data) == "to every application"
+		})
+	}
+}
+
+// An attached application's SendData calls (pipelined through the host)
+// arrive whole, once and in order, and once the other side closes the
+// connection its sends fail with PEER_E_CONNECTION_NOT_FOUND.
+func TestAttachedApplicationSendsInOrder(t *testing.T) {
+	m := newSharedMember(t)
+	regApp, _ := m.attached.Subscribe([]event.Filter{{Type: event.DirectConnection}}, nil)
+	regSender, _ := m.sender.Subscribe([]event.Filter{{Type: event.DirectConnection}, {Type: event.IncomingData}}, nil)
+	connID, err := m.attached.OpenDirectConnection(m.senderName, netip.AddrPort{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := m.next(t, regApp, "DIRECT_CONNECTION at the attached application", func(e event.Event) bool {
+		return e.Connection.ConnectionID == connID
+	})
+	if e.Connection.Status != event.Connected {
+		t.Fatalf("direct connection status %d, want CONNECTED", e.Connection.Status)
+	}
+	const n = 2000
+	for i := range n {
+		data := make([]byte, 8+i%3000)
+		binary.BigEndian.PutUint64(data, uint64(i))
+		if err := m.attached.SendData(connID, shareType, data); err != nil {
+			t.Fatalf("send %d: %v", i, err)
+		}
+	}
+	var theirs uint64
+	for i := range n {
+		e := m.next(t, regSender, fmt.Sprintf("message %d at the sender", i), func(e event.Event) bool {
+			if e.Type == event.DirectConnection && e.Connection.Status == event.Connected {
+				theirs = e.Connection.ConnectionID
 			}
-			time.Sleep(5 * time.Millisecond)
+			return e.Type == event.IncomingData
+		})
+		if got := binary.BigEndian.Uint64(e.Data.Data); got != uint64(i) || len(e.Data.Data) != 8+i%3000 {
+			t.Fatalf("message %d arrived as number %d with %d bytes", i, got, len(e.Data.Data))
 		}
-		if !got {
-			t.Fatalf("the %s application got no INCOMING_DATA", name)
-		}
+	}
+	if err := m.sender.CloseDirectConnection(theirs); err != nil {
+		t.Fatal(err)
+	}
+	for err == nil && time.Now().Before(m.deadline) {
+		err = m.attached.SendData(connID, shareType, []byte("after the close"))
+		time.Sleep(5 * time.Millisecond)
+	}
+	if !errors.Is(err, peererr.ErrConnectionNotFound) {
+		t.Fatalf("send after the peer closed: %v, want PEER_E_CONNECTION_NOT_FOUND", err)
 	}
 }

@@ -60,11 +60,17 @@ type msg struct {
 
 // Operations.
 const (
-	opHello             = "hello"  // calls connection: S1 identity, S2 group, U1 protocol version
-	opEvents            = "events" // events connection: N1 the token the hello answer gave; the host answers with an empty opEvents once subscribed
-	opEvent             = "event"  // host to client on the events connection
-	protoVersion uint32 = 2
+	opHello              = "hello"  // calls connection: S1 identity, S2 group, U1 protocol version
+	opEvents             = "events" // events connection: N1 the token the hello answer gave; the host answers with an empty opEvents once subscribed
+	opEvent              = "event"  // host to client on the events connection
+	opSend               = "send"   // SendData: N1 connection, UUID type, Data; run in order, pipelined by the client
+	opDirectClose        = "dclose" // CloseDirectConnection: N1 connection; ordered after the sends before it
+	protoVersion  uint32 = 3
 )
+
+// orderedQueue bounds the sends and closes a host holds for one client
+// before it stops reading that client's calls.
+const orderedQueue = 1024
 
 // codec reads and writes msgs on one connection.
 type codec struct {

@@ -30,12 +30,34 @@ type Remote struct {
 
 	mu      sync.Mutex
 	pending map[uint64]chan *msg
+	async   map[uint64]asyncSend // pipelined sends awaiting their answer, by msg ID
 	nextID  uint64
 	lost    chan struct{} // closed when the host connection ends
 	closing bool
 	ctx     context.Context
 	cancel  context.CancelFunc
+
+	// Pipelined sends: once a send on a connection succeeded, later ones
+	// do not wait for the host's answer (see SendData).
+	smu      sync.Mutex
+	sendable map[uint64]bool // connections sends are pipelined on
+	inflight int             // cost of the sends not yet answered
+	sendRoom chan struct{}   // while a sender waits; closed when inflight falls to half the window
 }
+
+// asyncSend is a pipelined send awaiting its answer.
+type asyncSend struct {
+	conn uint64
+	cost int
+}
+
+const (
+	// sendWindow bounds the cost of pipelined sends awaiting answers.
+	sendWindow = 2 << 20
+	// sendOverhead is the cost of a send beyond its data, so that small
+	// messages are bounded too.
+	sendOverhead = 512
+)
 
 var _ Session = (*Remote)(nil)
 
@@ -75,7 +97,8 @@ func Dial(path, identity, groupName string) (*Remote, error) {
 		ec.Close()
 		return nil, fmt.Errorf("attach to %s: %w", path, err)
 	}
-	r := &Remote{calls: calls, events: events, pending: make(map[uint64]chan *msg), lost: make(chan struct{})}
+	r := &Remote{calls: calls, events: events, pending: make(map[uint64]chan *msg), async: make(map[uint64]asyncSend),
+		sendable: make(map[uint64]bool), lost: make(chan struct{})}
 	r.ctx, r.cancel = context.WithCancel(context.Background())
 	r.status.Store(hello.U1)
 	go r.readCalls()
@@ -118,9 +141,14 @@ func (r *Remote) readCalls() {
 		r.mu.Lock()
 		ch := r.pending[m.ID]
 		delete(r.pending, m.ID)
+		a, isAsync := r.async[m.ID]
+		delete(r.async, m.ID)
 		r.mu.Unlock()
 		if ch != nil {
 			ch <- m
+		}
+		if isAsync {
+			r.answered(a, errOf(m))
 		}
 	}
 	r.mu.Lock()
@@ -128,6 +156,7 @@ func (r *Remote) readCalls() {
 		close(ch)
 		delete(r.pending, id)
 	}
+	clear(r.async)
 	r.mu.Unlock()
 	r.cancel()
 	r.events.conn.Close()
@@ -150,6 +179,9 @@ func (r *Remote) readEvents() {
 		e := *m.Event
 		if e.Type == event.StatusChanged {
 			r.status.Store(e.Status)
+		}
+		if (e.Type == event.DirectConnection || e.Type == event.NeighborConnection) && e.Connection.Status != event.Connected {
+			r.unpipeline(e.Connection.ConnectionID)
 		}
 		if e.Type == event.IncomingData {
 			if r.bus.PublishData(r.ctx, e) != nil {
@@ -387,11 +419,101 @@ func (r *Remote) OpenDirectConnection(peerName string, addr netip.AddrPort) (uin
 	return resp.N1, nil
 }
 
-// SendData sends one message through the host.
+// SendData sends one message through the host. The first send on a
+// connection waits for the host's answer; once one succeeded, later sends
+// are pipelined (the host runs them in order) until the connection closes
+// or a send on it fails, so a process does not wait a round trip per
+// message. Like a send the host makes itself, a pipelined message that
+// meets a connection closing meanwhile is lost with it.
 func (r *Remote) SendData(id uint64, typ uuid.UUID, data []byte) error {
 	runtime.KeepAlive(touch(data))
-	_, err := r.call(&msg{Op: "send", N1: id, UUID: typ, Data: data})
-	return err
+	m := &msg{Op: opSend, N1: id, UUID: typ, Data: data}
+	cost := len(data) + sendOverhead
+	if !r.reserve(id, cost) {
+		_, err := r.call(m)
+		if err == nil {
+			r.smu.Lock()
+			r.sendable[id] = true
+			r.smu.Unlock()
+		}
+		return err
+	}
+	r.mu.Lock()
+	select {
+	case <-r.lost:
+		r.mu.Unlock()
+		r.answered(asyncSend{conn: id, cost: cost}, ErrHostLost)
+		return ErrHostLost
+	default:
+	}
+	r.nextID++
+	m.ID = r.nextID
+	r.async[m.ID] = asyncSend{conn: id, cost: cost}
+	r.mu.Unlock()
+	// Encoded before send returns: the caller's data is not kept.
+	if err := r.calls.send(m); err != nil {
+		r.mu.Lock()
+		_, still := r.async[m.ID]
+		delete(r.async, m.ID)
+		r.mu.Unlock()
+		if still {
+			r.answered(asyncSend{conn: id, cost: cost}, ErrHostLost)
+		}
+		return ErrHostLost
+	}
+	return nil
+}
+
+// reserve takes room in the send window for a pipelined send on
+// connection id, waiting while the window is full; false means the send
+// must wait for its answer instead.
+func (r *Remote) reserve(id uint64, cost int) bool {
+	r.smu.Lock()
+	defer r.smu.Unlock()
+	for r.sendable[id] {
+		if r.inflight == 0 || r.inflight+cost <= sendWindow {
+			r.inflight += cost
+			return true
+		}
+		if r.sendRoom == nil {
+			r.sendRoom = make(chan struct{})
+		}
+		room := r.sendRoom
+		r.smu.Unlock()
+		select {
+		case <-room:
+		case <-r.lost:
+		}
+		r.smu.Lock()
+		select {
+		case <-r.lost:
+			return false
+		default:
+		}
+	}
+	return false
+}
+
+// answered releases a pipelined send's room; a failed one ends pipelining
+// on its connection, so the next send reports the failure.
+func (r *Remote) answered(a asyncSend, err error) {
+	r.smu.Lock()
+	defer r.smu.Unlock()
+	r.inflight -= a.cost
+	if err != nil {
+		delete(r.sendable, a.conn)
+	}
+	if r.sendRoom != nil && r.inflight <= sendWindow/2 {
+		close(r.sendRoom)
+		r.sendRoom = nil
+	}
+}
+
+// unpipeline makes the next send on connection id wait for its answer.
+func (r *Remote) unpipeline(id uint64) {
+	r.smu.Lock()
+	delete(r.sendable, id)
+	r.smu.Unlock()
 }
 
 // touch reads a byte of every page of b, so that memory the application
@@ -409,7 +531,8 @@ func touch(b []byte) (sum byte) {
 
 // CloseDirectConnection closes a direct connection.
 func (r *Remote) CloseDirectConnection(id uint64) error {
-	_, err := r.call(&msg{Op: "dclose", N1: id})
+	r.unpipeline(id)
+	_, err := r.call(&msg{Op: opDirectClose, N1: id})
 	return err
 }
 

@@ -164,11 +164,26 @@ func (s *Server) serveCalls(c *codec, hello *msg) {
 	s.clients[token] = sc
 	s.mu.Unlock()
 	c.send(&msg{ID: hello.ID, N1: token, U1: s.local.Status()})
+	// Sends and direct-connection closes run one at a time in the order
+	// they came (the client pipelines sends); any other call runs at once
+	// in its own goroutine.
+	ordered := make(chan *msg, orderedQueue)
 	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for m := range ordered {
+			c.send(s.dispatch(m))
+		}
+	}()
 	for {
 		m, err := c.recv()
 		if err != nil {
 			break
+		}
+		if m.Op == opSend || m.Op == opDirectClose {
+			ordered <- m
+			continue
 		}
 		wg.Add(1)
 		go func() {
@@ -176,6 +191,7 @@ func (s *Server) serveCalls(c *codec, hello *msg) {
 			c.send(s.dispatch(m))
 		}()
 	}
+	close(ordered)
 	wg.Wait()
 	s.mu.Lock()
 	_, mine := s.clients[token]
@@ -348,9 +364,9 @@ func (s *Server) dispatch(m *msg) *msg {
 		if err == nil {
 			r.N1, err = l.OpenDirectConnection(m.S1, addr)
 		}
-	case "send":
+	case opSend:
 		err = l.SendData(m.N1, m.UUID, m.Data)
-	case "dclose":
+	case opDirectClose:
 		err = l.CloseDirectConnection(m.N1)
 	default:
 		err = errors.New("unknown operation " + m.Op)

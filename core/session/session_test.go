@@ -1398,3 +1398,125 @@ func TestEventsRightAfterDial(t *testing.T) {
 		r.Close()
 	}
 }
+
+// TestRemotePipelinesSends proves the pipelining of SendData: the first
+// send on a connection waits for the host's answer, later ones return at
+// once and reach the host in order, a failed one makes the next send wait
+// and report the failure, a DISCONNECTED event does the same, and the
+// window holds a sender back until the host answers.
+func TestRemotePipelinesSends(t *testing.T) {
+	r, f := dialFake(t, 0)
+	recv := func() *msg {
+		m := within(t, "a request at the fake host", func() *msg { m, _ := f.calls.recv(); return m })
+		if m == nil || m.Op != opSend {
+			t.Fatalf("fake host received %+v, want a send", m)
+		}
+		return m
+	}
+	answer := func(m *msg, err error) {
+		if err := f.calls.send(respond(&msg{ID: m.ID}, err)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// send runs SendData and reports whether it returned before the host
+	// answered anything.
+	send := func(conn uint64, data string) chan error {
+		done := make(chan error, 1)
+		go func() { done <- r.SendData(conn, appType, []byte(data)) }()
+		return done
+	}
+	waiting := func(done chan error, what string) {
+		t.Helper()
+		select {
+		case err := <-done:
+			t.Fatalf("%s returned %v before the host answered", what, err)
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+
+	first := send(7, "first")
+	m := recv()
+	waiting(first, "the first send")
+	answer(m, nil)
+	if err := within(t, "the first send", func() error { return <-first }); err != nil {
+		t.Fatal(err)
+	}
+	for i := 1; i <= 3; i++ {
+		if err := within(t, "a pipelined send", func() error { return r.SendData(7, appType, []byte{byte(i)}) }); err != nil {
+			t.Fatalf("pipelined send %d: %v", i, err)
+		}
+	}
+	var piped []*msg
+	for i := 1; i <= 3; i++ {
+		m := recv()
+		if m.N1 != 7 || !bytes.Equal(m.Data, []byte{byte(i)}) {
+			t.Fatalf("pipelined send %d arrived as %+v", i, m)
+		}
+		piped = append(piped, m)
+	}
+	answer(piped[0], nil)
+	answer(piped[1], errors.Join(errors.New("closed"), peererr.ErrConnectionNotFound))
+	answer(piped[2], nil)
+	// The failure ends pipelining: the next send waits and reports it.
+	within(t, "the failure to arrive", func() bool {
+		for {
+			r.smu.Lock()
+			ok := r.sendable[7]
+			r.smu.Unlock()
+			if !ok {
+				return true
+			}
+			time.Sleep(time.Millisecond)
+		}
+	})
+	next := send(7, "after the failure")
+	m = recv()
+	waiting(next, "the send after a failure")
+	answer(m, errors.Join(errors.New("closed"), peererr.ErrConnectionNotFound))
+	if err := within(t, "the send after a failure", func() error { return <-next }); !errors.Is(err, peererr.ErrConnectionNotFound) {
+		t.Fatalf("send after a failure: %v, want PEER_E_CONNECTION_NOT_FOUND", err)
+	}
+
+	// A DISCONNECTED event ends pipelining on its connection too.
+	first = send(8, "first")
+	answer(recv(), nil)
+	within(t, "the first send on 8", func() error { return <-first })
+	ev := &event.Event{Type: event.DirectConnection, Connection: event.ConnectionChange{Status: event.Disconnected, ConnectionID: 8}}
+	if err := f.events.send(&msg{Op: opEvent, Event: ev}); err != nil {
+		t.Fatal(err)
+	}
+	within(t, "the DISCONNECTED event to arrive", func() bool {
+		for {
+			r.smu.Lock()
+			ok := r.sendable[8]
+			r.smu.Unlock()
+			if !ok {
+				return true
+			}
+			time.Sleep(time.Millisecond)
+		}
+	})
+	next = send(8, "after DISCONNECTED")
+	m = recv()
+	waiting(next, "the send after DISCONNECTED")
+	answer(m, nil)
+	within(t, "the send after DISCONNECTED", func() error { return <-next })
+
+	// The window: with a large send unanswered, another that does not fit
+	// waits for its answer.
+	big := string(bytes.Repeat([]byte{'b'}, sendWindow/2))
+	bigSent := send(8, big)
+	m = recv()
+	if err := within(t, "a large send", func() error { return <-bigSent }); err != nil {
+		t.Fatal(err)
+	}
+	held := send(8, big)
+	waiting(held, "a send beyond the window")
+	answer(m, nil)
+	if m := recv(); len(m.Data) != len(big) {
+		t.Fatalf("held send arrived with %d bytes", len(m.Data))
+	}
+	if err := within(t, "the held send", func() error { return <-held }); err != nil {
+		t.Fatal(err)
+	}
+}
