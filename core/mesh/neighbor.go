@@ -75,7 +75,7 @@ type neighbor struct {
 	// Received records are verified by readLoop and stored by storeLoop,
 	// one batch of each at a time; storing counts batches handed over and
 	// not yet stored.
-	stores      chan *group.Checked
+	stores      chan checkedBatch
 	storing     sync.WaitGroup
 	lastChecked *group.Checked // readLoop's
 
@@ -90,7 +90,7 @@ func (n *Node) newNeighbor(conn *quic.Conn, s *quic.Stream, peer string, nodeID 
 		n: n, conn: conn, stream: s, id: n.connIDs.Add(1), nodeID: nodeID, peer: peer, dialed: dialed,
 		addr:        addrPort(conn.RemoteAddr()),
 		sentMembers: make(map[string]bool),
-		stores:      make(chan *group.Checked),
+		stores:      make(chan checkedBatch),
 		tasks:       make(chan func(), maxTasks),
 		syncReplies: make(chan *wire.SyncReply, 1),
 		barrierAcks: make(chan uint64, 1),
@@ -595,16 +595,21 @@ func (nb *neighbor) taskLoop() {
 // apply decodes and verifies received records and hands them to
 // storeLoop, which stores them while the next batch is verified.
 func (nb *neighbor) apply(encoded [][]byte) {
+	b := checkedBatch{}
 	recs := make([]*record.Record, 0, len(encoded))
 	groupName := nb.n.e.GroupPeerName()
-	for _, b := range encoded {
+	for _, enc := range encoded {
 		var r record.Record
-		if err := r.UnmarshalBinary(b); err != nil {
+		if err := r.UnmarshalBinary(enc); err != nil {
 			nb.n.stats.RejectedRecords.Add(1)
 			continue
 		}
-		if nb.n.index.has(groupName, &r) {
-			continue // a copy of what we hold: nothing to verify or store
+		h := r.Hash(groupName)
+		switch nb.n.index.claim(&r, h, nb.n.e.IsMember(r.ModifiedByID)) {
+		case claimHeld, claimBusy:
+			continue // held, or another neighbour's copy is on its way in
+		case claimed:
+			b.claimed = append(b.claimed, h)
 		}
 		recs = append(recs, &r)
 	}
@@ -612,14 +617,22 @@ func (nb *neighbor) apply(encoded [][]byte) {
 		return
 	}
 	nb.n.stats.ReceivedRecords.Add(int64(len(recs)))
-	c := nb.n.e.Check(recs, nb.lastChecked)
-	nb.lastChecked = c
+	b.c = nb.n.e.Check(recs, nb.lastChecked)
+	nb.lastChecked = b.c
 	nb.storing.Add(1)
 	select {
-	case nb.stores <- c:
+	case nb.stores <- b:
 	case <-nb.done:
+		nb.n.index.release(b.claimed)
 		nb.storing.Done()
 	}
+}
+
+// checkedBatch is a verified batch on its way to storeLoop, with the
+// claims it holds.
+type checkedBatch struct {
+	c       *group.Checked
+	claimed [][32]byte
 }
 
 // storeLoop stores the batches apply verified, in order.
@@ -628,8 +641,9 @@ func (nb *neighbor) storeLoop() {
 		select {
 		case <-nb.done:
 			return
-		case c := <-nb.stores:
-			_, rejected, err := nb.n.e.Store(c, nb)
+		case b := <-nb.stores:
+			_, rejected, err := nb.n.e.Store(b.c, nb)
+			nb.n.index.release(b.claimed)
 			nb.n.stats.RejectedRecords.Add(int64(rejected))
 			if err != nil && nb.n.ctx.Err() == nil {
 				nb.n.log.Error("store received records", "err", err)

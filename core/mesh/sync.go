@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"p2p/core/group"
 	"p2p/core/record"
 	"p2p/core/store"
 	"p2p/core/wire"
@@ -33,15 +34,19 @@ const listThreshold = 64
 // syncTimeout bounds one reconciliation round trip.
 const syncTimeout = 2 * time.Minute
 
-// index holds the id and digest of every record, for fingerprints.
+// index holds the id and digest of every record, for fingerprints. It
+// also knows which received records a neighbour's pipeline is verifying
+// or storing, so that the copies other neighbours flood meanwhile are
+// not verified a second time.
 type index struct {
-	mu     sync.Mutex
-	m      map[[wire.IDSize]byte][wire.HashSize]byte
-	sorted []wire.Item // nil when stale
+	mu      sync.Mutex
+	m       map[[wire.IDSize]byte][wire.HashSize]byte
+	sorted  []wire.Item           // nil when stale
+	claimed map[[32]byte]struct{} // digests of the received records being verified or stored
 }
 
 func loadIndex(db *store.DB) (*index, error) {
-	x := &index{m: make(map[[wire.IDSize]byte][wire.HashSize]byte)}
+	x := &index{m: make(map[[wire.IDSize]byte][wire.HashSize]byte), claimed: make(map[[32]byte]struct{})}
 	err := db.Digests(func(id, hash []byte) {
 		var k [wire.IDSize]byte
 		var v [wire.HashSize]byte
@@ -64,13 +69,47 @@ func (x *index) add(group string, recs []*record.Record) {
 	x.sorted = nil
 }
 
-// has reports whether the index holds exactly this version of r.
-func (x *index) has(group string, r *record.Record) bool {
-	h := r.Hash(group)
+// Outcomes of index.claim.
+const (
+	claimHeld     = iota // this exact version is stored: nothing to do
+	claimBusy            // another neighbour's pipeline has this exact version
+	claimed              // claimed for the caller until release
+	claimUnneeded        // verify it, no claim taken
+)
+
+// claim decides whether a received record with digest h needs verifying.
+// A record is claimed by its exact digest (signature included), so a
+// forged copy never stands in for the genuine one. Only records signed by
+// a stored member (signerKnown) are claimed, and never system records
+// (membership, credentials), so whether a claimed record verifies depends
+// on its bytes alone: a copy skipped while another is claimed would have
+// fared the same.
+func (x *index) claim(r *record.Record, h [32]byte, signerKnown bool) int {
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	v, ok := x.m[r.ID]
-	return ok && bytes.Equal(v[:], h[:wire.HashSize])
+	if v, ok := x.m[r.ID]; ok && bytes.Equal(v[:], h[:wire.HashSize]) {
+		return claimHeld
+	}
+	if !signerKnown || group.IsSystemType(r.Type) {
+		return claimUnneeded
+	}
+	if _, ok := x.claimed[h]; ok {
+		return claimBusy
+	}
+	x.claimed[h] = struct{}{}
+	return claimed
+}
+
+// release ends claims once their records are stored or dropped.
+func (x *index) release(hs [][32]byte) {
+	if len(hs) == 0 {
+		return
+	}
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	for _, h := range hs {
+		delete(x.claimed, h)
+	}
 }
 
 func (x *index) remove(recs []*record.Record) {
