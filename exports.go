@@ -992,6 +992,7 @@ func PeerGroupGetEventData(hPeerEvent uintptr, ppEventData uintptr) C.HRESULT {
 			return nil
 		}
 		p, err := marshal(func(b *cbuf) unsafe.Pointer { return fillEvent(b, &e) })
+		e.Release() // copied into C memory: its data buffer may be reused
 		if err != nil {
 			return err
 		}

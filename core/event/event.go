@@ -7,6 +7,7 @@ package event
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 
 	"github.com/google/uuid"
 )
@@ -83,6 +84,43 @@ type Incoming struct {
 	ConnectionID uint64
 	DataType     uuid.UUID
 	Data         []byte
+
+	lease *lease // the recycled buffer Data lies in, if any
+}
+
+// lease shares one recycled payload buffer among the subscriptions an
+// INCOMING_DATA event reached: the buffer goes back to its owner once the
+// publisher and every consumer have released it. A consumer that keeps
+// the data never releases it, and the collector reclaims the buffer.
+type lease struct {
+	refs atomic.Int32
+	buf  []byte
+	free func([]byte)
+}
+
+func (l *lease) release() {
+	if l.refs.Add(-1) == 0 {
+		l.free(l.buf)
+	}
+}
+
+// NewIncomingData returns an INCOMING_DATA event whose data lies in buf,
+// a buffer that free takes back for reuse once every subscription the
+// event reaches has released it (see Event.Release).
+func NewIncomingData(connectionID uint64, dataType uuid.UUID, data, buf []byte, free func([]byte)) Event {
+	return Event{Type: IncomingData, Data: Incoming{ConnectionID: connectionID, DataType: dataType, Data: data,
+		lease: &lease{buf: buf, free: free}}}
+}
+
+// Release tells the publisher that the consumer is done with e's data,
+// so its buffer may be reused; e.Data.Data must not be read afterwards.
+// Releasing is optional (data that is kept is simply never released) and
+// is done at most once per event received.
+func (e *Event) Release() {
+	if l := e.Data.lease; l != nil {
+		e.Data.lease, e.Data.Data = nil, nil
+		l.release()
+	}
 }
 
 // MemberChange describes a MEMBER_CHANGED event.
@@ -175,6 +213,11 @@ func (b *Bus) Publish(e Event) {
 // matching subscription holds MaxQueuedData bytes or more. It returns
 // ctx's error if ctx ends first; the event is then not delivered.
 func (b *Bus) PublishData(ctx context.Context, e Event) error {
+	l := e.Data.lease
+	if l != nil {
+		l.refs.Store(1) // the publisher's own hold, until every push is done
+		defer l.release()
+	}
 	subs := b.matching(&e)
 	for _, s := range subs {
 		if err := s.waitRoom(ctx); err != nil {
@@ -182,7 +225,12 @@ func (b *Bus) PublishData(ctx context.Context, e Event) error {
 		}
 	}
 	for _, s := range subs {
-		s.push(e)
+		if l != nil {
+			l.refs.Add(1)
+		}
+		if !s.push(e) && l != nil {
+			l.release()
+		}
 	}
 	return nil
 }
@@ -284,6 +332,9 @@ func (s *Subscription) close() {
 		return
 	}
 	s.closed = true
+	for i := range s.queue {
+		s.queue[i].Release()
+	}
 	s.queue = nil
 	close(s.room)
 	s.mu.Unlock()
@@ -295,11 +346,12 @@ func (s *Subscription) close() {
 	}
 }
 
-func (s *Subscription) push(e Event) {
+// push queues e and reports whether it did (not on a closed subscription).
+func (s *Subscription) push(e Event) bool {
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()
-		return
+		return false
 	}
 	s.queue = append(s.queue, e)
 	if e.Type == IncomingData {
@@ -317,6 +369,7 @@ func (s *Subscription) push(e Event) {
 		}
 		s.sigMu.Unlock()
 	}
+	return true
 }
 
 func (s *Subscription) waitRoom(ctx context.Context) error {

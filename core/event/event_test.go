@@ -117,3 +117,56 @@ func TestDataBackPressure(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// A leased data buffer goes back to its owner exactly once, after the
+// publisher and every subscription that queued the event are done with it.
+func TestLeasedDataReturnsOnceAllReleased(t *testing.T) {
+	var b Bus
+	ctx := context.Background()
+	var freed atomic.Int32
+	buf := []byte("payload")
+	publish := func() {
+		e := NewIncomingData(7, uuid.Nil, buf[:3], buf, func(got []byte) {
+			if &got[0] != &buf[0] {
+				t.Error("freed a buffer other than the leased one")
+			}
+			freed.Add(1)
+		})
+		if err := b.PublishData(ctx, e); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	publish() // nobody registered: returned at once
+	if freed.Load() != 1 {
+		t.Fatalf("without subscribers: freed %d times, want 1", freed.Load())
+	}
+
+	data := []Filter{{Type: IncomingData}}
+	s1, s2 := b.Subscribe(data, nil), b.Subscribe(data, nil)
+	publish()
+	e1, _ := s1.Next()
+	if string(e1.Data.Data) != "pay" || e1.Data.ConnectionID != 7 {
+		t.Fatalf("delivered %+v", e1.Data)
+	}
+	e1.Release()
+	e1.Release() // a second release of the same event is a no-op
+	if freed.Load() != 1 {
+		t.Fatal("freed while a subscription still holds the event")
+	}
+	if e1.Data.Data != nil {
+		t.Fatal("a released event still shows its data")
+	}
+	e2, _ := s2.Next()
+	e2.Release()
+	if freed.Load() != 2 {
+		t.Fatalf("after both releases: freed %d times, want 2", freed.Load())
+	}
+
+	publish() // queued on both; closing them releases it
+	s1.Close()
+	s2.Close()
+	if freed.Load() != 3 {
+		t.Fatalf("after closing the subscriptions: freed %d times, want 3", freed.Load())
+	}
+}

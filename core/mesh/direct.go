@@ -229,7 +229,7 @@ func (n *Node) raiseDirect(status uint32, d *direct) {
 // while the application's queues are full.
 func (d *direct) readLoop(br *bufio.Reader) {
 	for {
-		t, payload, err := wire.ReadFrame(br, wire.MaxFrame)
+		t, payload, err := wire.ReadFrameInto(br, wire.MaxFrame, d.n.payloads.get)
 		if err != nil {
 			d.close(false)
 			return
@@ -241,8 +241,7 @@ func (d *direct) readLoop(br *bufio.Reader) {
 				d.close(false)
 				return
 			}
-			ev := event.Event{Type: event.IncomingData, Data: event.Incoming{
-				ConnectionID: d.id, DataType: uuid.UUID(m.Type), Data: m.Data}}
+			ev := event.NewIncomingData(d.id, uuid.UUID(m.Type), m.Data, payload, d.n.payloads.put)
 			if d.n.e.Bus().PublishData(d.n.ctx, ev) != nil {
 				d.close(false)
 				return

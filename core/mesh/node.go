@@ -97,6 +97,7 @@ type Node struct {
 	admit     *admission
 	connIDs   atomic.Uint64
 	handshake chan struct{} // semaphore of pending inbound handshakes
+	payloads  payloadPool   // buffers of incoming direct messages
 
 	mu         sync.Mutex
 	neighbors  map[uint64]*neighbor // by connection id

@@ -240,7 +240,9 @@ func (s *Server) serveEvents(c *codec, first *msg) {
 			if !ok {
 				break
 			}
-			if err := c.send(&msg{Op: opEvent, Event: &e}); err != nil {
+			err := c.send(&msg{Op: opEvent, Event: &e})
+			e.Release() // encoded: its data buffer may be reused
+			if err != nil {
 				c.conn.Close()
 				return
 			}

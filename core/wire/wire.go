@@ -81,6 +81,13 @@ const eagerPayload = MaxData + 1<<10
 
 // ReadFrame reads one frame of at most max bytes.
 func ReadFrame(r *bufio.Reader, max int) (Type, []byte, error) {
+	return ReadFrameInto(r, max, nil)
+}
+
+// ReadFrameInto is ReadFrame with the payload, when at most eagerPayload
+// bytes, read into the buffer get returns for its length (nil: a new one),
+// so that a reader of many large frames can recycle their buffers.
+func ReadFrameInto(r *bufio.Reader, max int, get func(n int) []byte) (Type, []byte, error) {
 	n, err := binary.ReadUvarint(r)
 	if err != nil {
 		return 0, nil, err
@@ -93,7 +100,12 @@ func ReadFrame(r *bufio.Reader, max int) (Type, []byte, error) {
 		return 0, nil, unexpected(err)
 	}
 	if n-1 <= eagerPayload {
-		payload := make([]byte, n-1)
+		var payload []byte
+		if get != nil {
+			payload = get(int(n - 1))
+		} else {
+			payload = make([]byte, n-1)
+		}
 		if _, err := io.ReadFull(r, payload); err != nil {
 			return 0, nil, unexpected(err)
 		}
