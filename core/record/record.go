@@ -63,13 +63,16 @@ func (r *Record) Clone() *Record {
 	return &c
 }
 
+// signingContext starts every signed record encoding.
+const signingContext = "p2p-record-v1\x00"
+
 // SigningBytes is the canonical encoding of every field but the
 // signature, bound to the group so a record cannot be replayed into
 // another group.
 func (r *Record) SigningBytes(groupPeerName string) []byte {
 	var b bytes.Buffer
-	b.Grow(128 + len(r.Attributes) + len(r.Data))
-	b.WriteString("p2p-record-v1\x00")
+	b.Grow(len(signingContext) + 2*16 + 10*8 + len(groupPeerName) + len(r.CreatorID) + len(r.ModifiedByID) + len(r.Attributes) + len(r.Data))
+	b.WriteString(signingContext)
 	putString(&b, groupPeerName)
 	b.Write(r.Type[:])
 	b.Write(r.ID[:])

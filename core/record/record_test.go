@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/ed25519"
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/google/uuid"
@@ -124,4 +125,16 @@ func FuzzUnmarshal(f *testing.F) {
 			t.Fatal("re-encoding changed the record")
 		}
 	})
+}
+
+// SigningBytes runs once per record signed or verified: one allocation,
+// sized exactly, however long the names.
+func TestSigningBytesAllocatesOnce(t *testing.T) {
+	r := sample()
+	r.CreatorID = strings.Repeat("c", 200)
+	r.ModifiedByID = strings.Repeat("m", 200)
+	group := strings.Repeat("g", 150)
+	if n := testing.AllocsPerRun(100, func() { r.SigningBytes(group) }); n != 1 {
+		t.Fatalf("SigningBytes made %v allocations, want 1", n)
+	}
 }

@@ -264,7 +264,11 @@ func DecodeRefuse(b []byte) (*Refuse, error) {
 
 // Encode returns the payload of m.
 func (m *Records) Encode() []byte {
-	var e enc
+	size := binary.MaxVarintLen64
+	for _, r := range m.Records {
+		size += binary.MaxVarintLen64 + len(r)
+	}
+	e := enc{b: make([]byte, 0, size)}
 	e.uvar(uint64(len(m.Records)))
 	for _, r := range m.Records {
 		e.bytes(r)
@@ -272,13 +276,13 @@ func (m *Records) Encode() []byte {
 	return e.b
 }
 
-// DecodeRecords parses a Records payload.
+// DecodeRecords parses a Records payload; the records share b's memory.
 func DecodeRecords(b []byte) (*Records, error) {
 	d := dec{b: b}
 	n := d.uvar(maxRecords, "record count")
 	m := &Records{Records: make([][]byte, 0, min(n, 1024))}
 	for i := uint64(0); i < n && d.err == nil; i++ {
-		m.Records = append(m.Records, d.bytes(MaxFrame, "record"))
+		m.Records = append(m.Records, d.view(MaxFrame, "record"))
 	}
 	return m, d.end()
 }
