@@ -302,7 +302,9 @@ type Registration struct {
 	closed bool
 }
 
-// Next removes and returns the oldest queued event.
+// Next removes and returns the oldest queued event. An INCOMING_DATA
+// event's data may be kept; calling its Release once done with it lets
+// the group reuse the buffer.
 func (r *Registration) Next() (event.Event, bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
