@@ -70,23 +70,21 @@ const signingContext = "p2p-record-v1\x00"
 // signature, bound to the group so a record cannot be replayed into
 // another group.
 func (r *Record) SigningBytes(groupPeerName string) []byte {
-	var b bytes.Buffer
-	b.Grow(len(signingContext) + 2*16 + 10*8 + len(groupPeerName) + len(r.CreatorID) + len(r.ModifiedByID) + len(r.Attributes) + len(r.Data))
-	b.WriteString(signingContext)
-	putString(&b, groupPeerName)
-	b.Write(r.Type[:])
-	b.Write(r.ID[:])
-	putUint(&b, uint64(r.Version))
-	putUint(&b, uint64(r.Flags))
-	putString(&b, r.CreatorID)
-	putString(&b, r.ModifiedByID)
-	putString(&b, r.Attributes)
-	putUint(&b, uint64(r.Created))
-	putUint(&b, uint64(r.Expires))
-	putUint(&b, uint64(r.Modified))
-	putUint(&b, uint64(len(r.Data)))
-	b.Write(r.Data)
-	return b.Bytes()
+	b := make([]byte, 0, len(signingContext)+2*16+10*8+len(groupPeerName)+len(r.CreatorID)+len(r.ModifiedByID)+len(r.Attributes)+len(r.Data))
+	b = append(b, signingContext...)
+	b = appendString(b, groupPeerName)
+	b = append(b, r.Type[:]...)
+	b = append(b, r.ID[:]...)
+	b = binary.BigEndian.AppendUint64(b, uint64(r.Version))
+	b = binary.BigEndian.AppendUint64(b, uint64(r.Flags))
+	b = appendString(b, r.CreatorID)
+	b = appendString(b, r.ModifiedByID)
+	b = appendString(b, r.Attributes)
+	b = binary.BigEndian.AppendUint64(b, uint64(r.Created))
+	b = binary.BigEndian.AppendUint64(b, uint64(r.Expires))
+	b = binary.BigEndian.AppendUint64(b, uint64(r.Modified))
+	b = binary.BigEndian.AppendUint64(b, uint64(len(r.Data)))
+	return append(b, r.Data...)
 }
 
 // Sign sets r.Signature with the modifier's key.
@@ -150,13 +148,8 @@ func cmpUint(a, b uint64) int {
 	return 0
 }
 
-func putUint(b *bytes.Buffer, v uint64) {
-	var buf [8]byte
-	binary.BigEndian.PutUint64(buf[:], v)
-	b.Write(buf[:])
-}
-
-func putString(b *bytes.Buffer, s string) {
-	putUint(b, uint64(len(s)))
-	b.WriteString(s)
+// appendString appends s with its length before it.
+func appendString(b []byte, s string) []byte {
+	b = binary.BigEndian.AppendUint64(b, uint64(len(s)))
+	return append(b, s...)
 }
