@@ -6,7 +6,7 @@ import (
 )
 
 // Payload buffers of direct messages are recycled by size class, powers of
-// two from minPooled to maxPooled bytes: a stream of large messages would
+// two from 1<<minPooledShift to 1<<maxPooledShift bytes: a stream of large messages would
 // otherwise be a stream of fresh allocations that the collector frees and
 // the runtime hands back to the OS, only to fault the pages in again.
 const (
@@ -20,7 +20,8 @@ type payloadPool struct {
 	classes [maxPooledShift - minPooledShift + 1]sync.Pool
 }
 
-// class returns the index of the smallest class holding n bytes, or -1.
+// payloadClass returns the index of the smallest class holding n bytes,
+// or -1 when n is not pooled.
 func payloadClass(n int) int {
 	if n <= 1<<(minPooledShift-1) || n > 1<<maxPooledShift {
 		return -1
