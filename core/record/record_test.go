@@ -130,7 +130,7 @@ func FuzzUnmarshal(f *testing.F) {
 }
 
 // SigningBytes runs once per record signed or verified: one allocation,
-// sized exactly, however long the names.
+// however long the names.
 func TestSigningBytesAllocatesOnce(t *testing.T) {
 	r := sample()
 	r.CreatorID = strings.Repeat("c", 200)
