@@ -3,7 +3,10 @@
 // build/libp2p.so, against raw quic-go streams and TCP loopback between two
 // processes of this test binary (re-executed with a role), all in the same
 // run: throughput of 64 KiB messages, round-trip latency of a 64-byte
-// ping-pong, and the rate of 100-byte messages one way.
+// ping-pong, and the rate of 100-byte messages one way. The ping-pong has
+// a third anchor, bench/direct/cfloor: the same exchange driven from C
+// threads woken through an eventfd over a raw quic-go stream, the least
+// any C API over quic-go can cost.
 package directbench
 
 import (
@@ -79,16 +82,19 @@ func BenchmarkDirect(b *testing.B) {
 	thr, ping, rate, runs := sizes()
 	dir := b.TempDir()
 	peerBin := buildPeer(b, dir)
+	floorBin := buildFloor(b, dir)
 	for b.Loop() {
 		var (
 			oursThr, quicThr, tcpThr, thrRatio, tcpRatio []float64
 			oursP50, oursP99, quicP50, quicP99           []float64
 			p50Ratio, p99Ratio                           []float64
+			floorP50, floorP99, floorRatio, floorQuic    []float64
 			oursRate, quicRate, rateRatio                []float64
 		)
 		a, z, conn := cPair(b, dir, peerBin)
 		qs, qc := rawPair(b, dir, "quic")
 		ts, tc := rawPair(b, dir, "tcp")
+		fc := floorPair(b, dir, floorBin)
 		mb := func(n int, secs float64) float64 { return float64(n) * thrSize / secs / 1e6 }
 		for run := range runs {
 			o := mb(thr, cSend(b, a, z, conn, thr, thrSize))
@@ -101,13 +107,16 @@ func BenchmarkDirect(b *testing.B) {
 			qp50, qp99 := rawPing(b, qc, qs, ping)
 			oursP50, oursP99, quicP50, quicP99 = append(oursP50, op50), append(oursP99, op99), append(quicP50, qp50), append(quicP99, qp99)
 			p50Ratio, p99Ratio = append(p50Ratio, op50/qp50), append(p99Ratio, op99/qp99)
+			fp50, fp99 := floorPing(b, fc, ping)
+			floorP50, floorP99 = append(floorP50, fp50), append(floorP99, fp99)
+			floorRatio, floorQuic = append(floorRatio, op50/fp50), append(floorQuic, fp50/qp50)
 
 			or := float64(rate) / cSend(b, a, z, conn, rate, rateSize)
 			qr := float64(rate) / rawSend(b, qc, qs, rate, rateSize)
 			oursRate, quicRate, rateRatio = append(oursRate, or), append(quicRate, qr), append(rateRatio, or/qr)
 
-			line := fmt.Sprintf("run %d: 64 KiB: ours %.0f MB/s, quic-go %.0f MB/s, TCP %.0f MB/s; ping-pong p50/p99: ours %.0f/%.0f us, quic-go %.0f/%.0f us; 100 B: ours %.0f msg/s, quic-go %.0f msg/s",
-				run+1, o, q, t, op50, op99, qp50, qp99, or, qr)
+			line := fmt.Sprintf("run %d: 64 KiB: ours %.0f MB/s, quic-go %.0f MB/s, TCP %.0f MB/s; ping-pong p50/p99: ours %.0f/%.0f us, quic-go %.0f/%.0f us, C-thread floor %.0f/%.0f us; 100 B: ours %.0f msg/s, quic-go %.0f msg/s",
+				run+1, o, q, t, op50, op99, qp50, qp99, fp50, fp99, or, qr)
 			b.Log(line)
 			fmt.Println("direct", line)
 		}
@@ -125,6 +134,10 @@ func BenchmarkDirect(b *testing.B) {
 			"raw quic-go "+s(quicP50).Format("%.0f"), s(p50Ratio).Format("%.2f"), "ratio <= 1.50", s(p50Ratio).Median <= 1.5)
 		harness.Summary("direct (C ABI): ping-pong 64 B p99, us", s(oursP99).Format("%.0f"),
 			"raw quic-go "+s(quicP99).Format("%.0f"), s(p99Ratio).Format("%.2f"), "ratio <= 1.50", s(p99Ratio).Median <= 1.5)
+		harness.Summary("  C-thread floor (eventfd + raw quic-go) p50 against raw quic-go, us", s(floorP50).Format("%.0f"),
+			"raw quic-go "+s(quicP50).Format("%.0f"), s(floorQuic).Format("%.2f"), "", false)
+		harness.Summary("  ours p50 against the C-thread floor, us", s(oursP50).Format("%.0f"),
+			"floor "+s(floorP50).Format("%.0f")+", p99 "+s(floorP99).Format("%.0f"), s(floorRatio).Format("%.2f"), "", false)
 		harness.Summary(fmt.Sprintf("direct (C ABI): %d x 100 B one way, msg/s", rate), s(oursRate).Format("%.0f"),
 			"raw quic-go, one Write each "+s(quicRate).Format("%.0f"), s(rateRatio).Format("%.2f"),
 			">= 100000 msg/s", s(oursRate).Median >= 100000)
@@ -153,6 +166,45 @@ func buildPeer(b *testing.B, dir string) string {
 		b.Fatalf("compile direct_peer.c: %v\n%s", err, out)
 	}
 	return bin
+}
+
+// buildFloor compiles cfloor, the C-thread floor of the ping-pong.
+func buildFloor(b *testing.B, dir string) string {
+	b.Helper()
+	bin := filepath.Join(dir, "cfloor")
+	if out, err := exec.Command("go", "build", "-o", bin, "./cfloor").CombinedOutput(); err != nil {
+		b.Fatalf("build cfloor: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// floorPair starts a cfloor server and a client connected to it.
+func floorPair(b *testing.B, dir, bin string) *harness.Proc {
+	b.Helper()
+	server, err := harness.Spawn("floor-server", dir, bin, []string{"server", strconv.Itoa(pingSize)}, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(server.Close)
+	l, err := server.Read(30 * time.Second)
+	if err != nil || !strings.HasPrefix(l, "addr ") {
+		b.Fatalf("floor server: %q %v", l, err)
+	}
+	client, err := harness.Spawn("floor-client", dir, bin, []string{"client", strings.TrimPrefix(l, "addr "), strconv.Itoa(pingSize)}, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(client.Close)
+	return client
+}
+
+// floorPing runs warm-up and timed round trips on the floor; p50 and p99
+// in microseconds.
+func floorPing(b *testing.B, client *harness.Proc, n int) (p50, p99 float64) {
+	b.Helper()
+	ok(b, client, time.Minute, "ping %d", warmup)
+	f := strings.Fields(ok(b, client, 10*time.Minute, "ping %d", n))
+	return float(b, f[0]), float(b, f[1])
 }
 
 // ok sends a command and returns the answer after "ok".

@@ -1,0 +1,182 @@
+//go:build linux
+
+// Command cfloor is the floor of the direct benchmark's ping-pong: the
+// least any C API over quic-go can do. Each side runs its loop on a thread
+// that C created, as an application does: the thread waits on an eventfd
+// that a Go reader goroutine signals, takes the message through one call
+// into Go and sends through another, which writes to a raw quic-go stream.
+// No framing, event queue or handles: what remains is the cost of crossing
+// between a C thread and Go's scheduler, which p2p's own figure cannot go
+// below.
+//
+//	cfloor server          prints "addr <ip:port>", echoes on one stream
+//	cfloor client <addr>   commands on stdin: ping <n> <size>
+//	                       -> ok <p50 us> <p99 us> <mean us>
+package main
+
+/*
+#include <stdint.h>
+#include "cfloor.h"
+*/
+import "C"
+
+import (
+	"context"
+	"crypto/tls"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"strconv"
+	"sync"
+	"time"
+	"unsafe"
+
+	"github.com/quic-go/quic-go"
+	"golang.org/x/sys/unix"
+
+	"p2p/bench/mesh/harness"
+)
+
+const alpn = "p2pbench-floor"
+
+// side is one end: its stream, the messages its reader received and the
+// eventfd that tells the C thread about them.
+var side struct {
+	stream *quic.Stream
+	efd    int
+	mu     sync.Mutex
+	queue  [][]byte
+	closed bool
+}
+
+// floorTake copies the oldest received message into p and returns its
+// length: 0 when there is none, -1 once the stream has closed.
+//
+//export floorTake
+func floorTake(p *C.char, n C.int) C.int {
+	side.mu.Lock()
+	defer side.mu.Unlock()
+	if len(side.queue) == 0 {
+		if side.closed {
+			return -1
+		}
+		return 0
+	}
+	m := side.queue[0]
+	side.queue = side.queue[1:]
+	return C.int(copy(unsafe.Slice((*byte)(unsafe.Pointer(p)), int(n)), m))
+}
+
+// floorSend writes n bytes at p to the stream.
+//
+//export floorSend
+func floorSend(p *C.char, n C.int) {
+	side.stream.Write(C.GoBytes(unsafe.Pointer(p), n))
+}
+
+// receive queues each size-byte message and signals the eventfd.
+func receive(size int) {
+	one := []byte{1, 0, 0, 0, 0, 0, 0, 0}
+	for {
+		m := make([]byte, size)
+		_, err := io.ReadFull(side.stream, m)
+		side.mu.Lock()
+		if err != nil {
+			side.closed = true
+		} else {
+			side.queue = append(side.queue, m)
+		}
+		side.mu.Unlock()
+		unix.Write(side.efd, one)
+		if err != nil {
+			return
+		}
+	}
+}
+
+func main() {
+	if err := run(os.Args[1:]); err != nil {
+		fmt.Fprintln(os.Stderr, "cfloor:", err)
+		os.Exit(1)
+	}
+}
+
+func run(args []string) error {
+	efd, err := unix.Eventfd(0, unix.EFD_NONBLOCK|unix.EFD_CLOEXEC)
+	if err != nil {
+		return err
+	}
+	side.efd = efd
+	switch {
+	case len(args) == 2 && args[0] == "server":
+		size, _ := strconv.Atoi(args[1])
+		return serve(size)
+	case len(args) == 3 && args[0] == "client":
+		size, _ := strconv.Atoi(args[2])
+		return client(args[1], size)
+	}
+	return fmt.Errorf("usage: cfloor server <size> | cfloor client <addr> <size>")
+}
+
+func serve(size int) error {
+	cert, err := harness.SelfSigned()
+	if err != nil {
+		return err
+	}
+	ln, err := quic.ListenAddr("127.0.0.1:0", &tls.Config{Certificates: []tls.Certificate{cert}, NextProtos: []string{alpn}}, harness.QUICConfig())
+	if err != nil {
+		return err
+	}
+	defer ln.Close()
+	fmt.Printf("addr %s\n", ln.Addr())
+	go func() {
+		io.Copy(io.Discard, os.Stdin)
+		os.Exit(0)
+	}()
+	conn, err := ln.Accept(context.Background())
+	if err != nil {
+		return err
+	}
+	if side.stream, err = conn.AcceptStream(context.Background()); err != nil {
+		return err
+	}
+	go receive(size)
+	C.cfloor_pong(C.int(side.efd), C.int(size))
+	return nil
+}
+
+func client(addr string, size int) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	conn, err := quic.DialAddr(ctx, addr, &tls.Config{InsecureSkipVerify: true, NextProtos: []string{alpn}}, harness.QUICConfig())
+	if err != nil {
+		return err
+	}
+	if side.stream, err = conn.OpenStreamSync(ctx); err != nil {
+		return err
+	}
+	go receive(size)
+	return harness.Serve(func(out *harness.Out, f []string) error {
+		if len(f) != 2 || f[0] != "ping" {
+			return fmt.Errorf("usage: ping <n>")
+		}
+		n, err := strconv.Atoi(f[1])
+		if err != nil || n < 1 {
+			return fmt.Errorf("bad count %q", f[1])
+		}
+		rtt := make([]uint64, n)
+		if C.cfloor_ping(C.int(side.efd), C.int(size), C.long(n), (*C.uint64_t)(unsafe.Pointer(&rtt[0]))) != 0 {
+			return fmt.Errorf("ping thread failed")
+		}
+		us := make([]float64, n)
+		sum := 0.0
+		for i, v := range rtt {
+			us[i] = float64(v) / 1e3
+			sum += us[i]
+		}
+		slices.Sort(us)
+		out.Println("ok %.1f %.1f %.1f", us[n/2], us[n*99/100], sum/float64(n))
+		return nil
+	})
+}
