@@ -2,7 +2,6 @@ package directbench
 
 import (
 	"context"
-	"crypto/tls"
 	"encoding/binary"
 	"fmt"
 	"io"
@@ -13,8 +12,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/quic-go/quic-go"
 
 	"p2p/bench/mesh/harness"
 )
@@ -43,11 +40,7 @@ func runServer(network string) error {
 	var addr net.Addr
 	switch network {
 	case "quic":
-		cert, err := harness.SelfSigned()
-		if err != nil {
-			return err
-		}
-		ln, err := quic.ListenAddr("127.0.0.1:0", &tls.Config{Certificates: []tls.Certificate{cert}, NextProtos: []string{alpn}}, harness.QUICConfig())
+		ln, err := harness.ListenQUIC(alpn)
 		if err != nil {
 			return err
 		}
@@ -164,7 +157,7 @@ func dial(network, addr string) (io.ReadWriteCloser, error) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	conn, err := quic.DialAddr(ctx, addr, &tls.Config{InsecureSkipVerify: true, NextProtos: []string{alpn}}, harness.QUICConfig())
+	conn, err := harness.DialQUIC(ctx, addr, alpn)
 	if err != nil {
 		return nil, err
 	}

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"crypto/rand"
-	"crypto/tls"
 	"encoding/binary"
 	"fmt"
 	"io"
@@ -32,11 +31,7 @@ const (
 // for: "n size" in its first line, then n frames of a 4-byte length and
 // size bytes, through a 64 KiB buffer.
 func runQUICSend() error {
-	cert, err := harness.SelfSigned()
-	if err != nil {
-		return err
-	}
-	ln, err := quic.ListenAddr("127.0.0.1:0", &tls.Config{Certificates: []tls.Certificate{cert}, NextProtos: []string{alpn}}, harness.QUICConfig())
+	ln, err := harness.ListenQUIC(alpn)
 	if err != nil {
 		return err
 	}
@@ -89,7 +84,7 @@ func runQUICRecv() error {
 		start := time.Now()
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 		defer cancel()
-		conn, err := quic.DialAddr(ctx, f[1], &tls.Config{InsecureSkipVerify: true, NextProtos: []string{alpn}}, harness.QUICConfig())
+		conn, err := harness.DialQUIC(ctx, f[1], alpn)
 		if err != nil {
 			return err
 		}

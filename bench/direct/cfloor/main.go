@@ -22,7 +22,6 @@ import "C"
 
 import (
 	"context"
-	"crypto/tls"
 	"fmt"
 	"io"
 	"os"
@@ -120,11 +119,7 @@ func run(args []string) error {
 }
 
 func serve(size int) error {
-	cert, err := harness.SelfSigned()
-	if err != nil {
-		return err
-	}
-	ln, err := quic.ListenAddr("127.0.0.1:0", &tls.Config{Certificates: []tls.Certificate{cert}, NextProtos: []string{alpn}}, harness.QUICConfig())
+	ln, err := harness.ListenQUIC(alpn)
 	if err != nil {
 		return err
 	}
@@ -149,7 +144,7 @@ func serve(size int) error {
 func client(addr string, size int) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	conn, err := quic.DialAddr(ctx, addr, &tls.Config{InsecureSkipVerify: true, NextProtos: []string{alpn}}, harness.QUICConfig())
+	conn, err := harness.DialQUIC(ctx, addr, alpn)
 	if err != nil {
 		return err
 	}

@@ -1,6 +1,7 @@
 package harness
 
 import (
+	"context"
 	"crypto/ed25519"
 	"crypto/rand"
 	"crypto/tls"
@@ -25,8 +26,23 @@ func QUICConfig() *quic.Config {
 	}
 }
 
-// SelfSigned is a throwaway Ed25519 certificate for an anchor's server.
-func SelfSigned() (tls.Certificate, error) {
+// ListenQUIC listens on a loopback port for an anchor's server, with a
+// throwaway certificate and core/mesh's windows.
+func ListenQUIC(alpn string) (*quic.Listener, error) {
+	cert, err := selfSigned()
+	if err != nil {
+		return nil, err
+	}
+	return quic.ListenAddr("127.0.0.1:0", &tls.Config{Certificates: []tls.Certificate{cert}, NextProtos: []string{alpn}}, QUICConfig())
+}
+
+// DialQUIC connects an anchor's client to a ListenQUIC server.
+func DialQUIC(ctx context.Context, addr, alpn string) (*quic.Conn, error) {
+	return quic.DialAddr(ctx, addr, &tls.Config{InsecureSkipVerify: true, NextProtos: []string{alpn}}, QUICConfig())
+}
+
+// selfSigned is a throwaway Ed25519 certificate for an anchor's server.
+func selfSigned() (tls.Certificate, error) {
 	pub, priv, err := ed25519.GenerateKey(rand.Reader)
 	if err != nil {
 		return tls.Certificate{}, err
