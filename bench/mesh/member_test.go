@@ -251,8 +251,8 @@ func (st *memberState) handle(out *harness.Out, f []string) error {
 			return err
 		}
 		s := n.Stats()
-		out.Println("ok received=%d rejected=%d flood-dropped=%d syncs=%d neighbours=%d",
-			s.ReceivedRecords.Load(), s.RejectedRecords.Load(), s.FloodDropped.Load(), s.SyncsCompleted.Load(), len(n.Neighbors()))
+		out.Println("ok received=%d duplicates=%d rejected=%d flood-dropped=%d syncs=%d neighbours=%d",
+			s.ReceivedRecords.Load(), s.DuplicateRecords.Load(), s.RejectedRecords.Load(), s.FloodDropped.Load(), s.SyncsCompleted.Load(), len(n.Neighbors()))
 	case "rss":
 		rss, err := harness.RSS()
 		if err != nil {

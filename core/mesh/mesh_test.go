@@ -272,3 +272,46 @@ func TestPasswordJoin(t *testing.T) {
 		t.Fatalf("joiner's membership: %+v", ms)
 	}
 }
+
+// A record that reaches a member from two neighbours is taken in once; the
+// other copy only counts as a duplicate.
+func TestFloodedCopyTakenOnce(t *testing.T) {
+	ms := newGroup(t, 2)
+	var stats []*mesh.Stats
+	waitFor(t, 20*time.Second, "a full mesh", func() bool {
+		stats = nil
+		for _, m := range ms {
+			n, _ := m.g.Engine().Network().(*mesh.Node)
+			if n == nil || len(n.Neighbors()) != 2 {
+				return false
+			}
+			stats = append(stats, n.Stats())
+		}
+		return true
+	})
+	received := make([]int64, len(ms))
+	duplicates := int64(0)
+	for i, st := range stats {
+		received[i] = st.ReceivedRecords.Load()
+		duplicates += st.DuplicateRecords.Load()
+	}
+	// Each record goes from member 0 to both joiners, and each joiner
+	// floods its first copy to the one neighbour it did not get it from:
+	// four copies, two taken in, two duplicates somewhere.
+	const n = 20
+	for i := 0; i < n; i++ {
+		add(t, ms[0].g, fmt.Sprint("flooded ", i))
+	}
+	waitFor(t, 20*time.Second, "every copy", func() bool {
+		dup := int64(0)
+		for _, st := range stats {
+			dup += st.DuplicateRecords.Load()
+		}
+		return count(ms[1].g) == n && count(ms[2].g) == n && dup-duplicates >= 2*n
+	})
+	for i, m := range ms[1:] {
+		if got := stats[i+1].ReceivedRecords.Load() - received[i+1]; got != n {
+			t.Errorf("%s took in %d records, want %d", m.g.Identity().PeerName, got, n)
+		}
+	}
+}

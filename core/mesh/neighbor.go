@@ -607,6 +607,7 @@ func (nb *neighbor) apply(encoded [][]byte) {
 		h := r.Hash(groupName)
 		switch nb.n.index.claim(&r, h, nb.n.e.IsMember(r.ModifiedByID)) {
 		case claimHeld, claimBusy:
+			nb.n.stats.DuplicateRecords.Add(1)
 			continue // held, or another neighbour's copy is on its way in
 		case claimed:
 			b.claimed = append(b.claimed, h)

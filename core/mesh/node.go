@@ -120,6 +120,7 @@ type Stats struct {
 	Refused          atomic.Int64 // connections refused in the handshake
 	RejectedRecords  atomic.Int64 // records that failed verification
 	ReceivedRecords  atomic.Int64
+	DuplicateRecords atomic.Int64 // received copies of records held or already on their way in
 	SyncsCompleted   atomic.Int64
 	FloodDropped     atomic.Int64 // flood frames dropped for a slow neighbour (healed by sync)
 	HandshakesFailed atomic.Int64
