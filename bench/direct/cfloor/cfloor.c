@@ -6,7 +6,6 @@
 #include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
-#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -28,7 +27,7 @@ static uint64_t now_ns(void) {
 
 struct job {
     int fd, size;
-    long n;
+    long n, done;
     uint64_t *rtt;
 };
 
@@ -46,17 +45,17 @@ static void *pong(void *arg) {
     return NULL;
 }
 
-/* ping times n round trips. */
+/* ping times up to n round trips; j->done counts those completed. */
 static void *ping(void *arg) {
     struct job *j = arg;
     char *buf = calloc(1, (size_t)j->size);
-    for (long i = 0; i < j->n; i++) {
+    for (j->done = 0; j->done < j->n; j->done++) {
         uint64_t t0 = now_ns();
         floorSend(buf, j->size);
         int got;
         while ((got = floorTake(buf, j->size)) == 0) wait_fd(j->fd);
         if (got < 0) break;
-        j->rtt[i] = now_ns() - t0;
+        j->rtt[j->done] = now_ns() - t0;
     }
     free(buf);
     return NULL;
@@ -73,7 +72,7 @@ int cfloor_pong(int fd, int size) {
     return run(pong, &j);
 }
 
-int cfloor_ping(int fd, int size, long n, uint64_t *rtt) {
+long cfloor_ping(int fd, int size, long n, uint64_t *rtt) {
     struct job j = {.fd = fd, .size = size, .n = n, .rtt = rtt};
-    return run(ping, &j);
+    return run(ping, &j) == 0 ? j.done : -1;
 }

@@ -1,3 +1,5 @@
 #include <stdint.h>
+/* cfloor_pong echoes messages until the stream closes. */
 int cfloor_pong(int fd, int size);
-int cfloor_ping(int fd, int size, long n, uint64_t *rtt);
+/* cfloor_ping times n round trips into rtt and returns how many completed. */
+long cfloor_ping(int fd, int size, long n, uint64_t *rtt);

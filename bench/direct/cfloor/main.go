@@ -9,9 +9,10 @@
 // between a C thread and Go's scheduler, which p2p's own figure cannot go
 // below.
 //
-//	cfloor server          prints "addr <ip:port>", echoes on one stream
-//	cfloor client <addr>   commands on stdin: ping <n> <size>
-//	                       -> ok <p50 us> <p99 us> <mean us>
+//	cfloor server <size>          prints "addr <ip:port>", then echoes
+//	                              size-byte messages on one stream
+//	cfloor client <addr> <size>   commands on stdin: ping <n>
+//	                              -> ok <p50 us> <p99 us> <mean us>
 package main
 
 /*
@@ -161,8 +162,8 @@ func client(addr string, size int) error {
 			return fmt.Errorf("bad count %q", f[1])
 		}
 		rtt := make([]uint64, n)
-		if C.cfloor_ping(C.int(side.efd), C.int(size), C.long(n), (*C.uint64_t)(unsafe.Pointer(&rtt[0]))) != 0 {
-			return fmt.Errorf("ping thread failed")
+		if done := C.cfloor_ping(C.int(side.efd), C.int(size), C.long(n), (*C.uint64_t)(unsafe.Pointer(&rtt[0]))); done != C.long(n) {
+			return fmt.Errorf("%d of %d round trips: the stream closed or the thread did not start", done, n)
 		}
 		us := make([]float64, n)
 		sum := 0.0
