@@ -289,12 +289,17 @@ func TestFloodedCopyTakenOnce(t *testing.T) {
 		}
 		return true
 	})
+	duplicates := func() (sum int64) {
+		for _, st := range stats {
+			sum += st.DuplicateRecords.Load()
+		}
+		return sum
+	}
 	received := make([]int64, len(ms))
-	duplicates := int64(0)
 	for i, st := range stats {
 		received[i] = st.ReceivedRecords.Load()
-		duplicates += st.DuplicateRecords.Load()
 	}
+	dupBefore := duplicates()
 	// Each record goes from member 0 to both joiners, and each joiner
 	// floods its first copy to the one neighbour it did not get it from:
 	// four copies, two taken in, two duplicates somewhere.
@@ -303,11 +308,7 @@ func TestFloodedCopyTakenOnce(t *testing.T) {
 		add(t, ms[0].g, fmt.Sprint("flooded ", i))
 	}
 	waitFor(t, 20*time.Second, "every copy", func() bool {
-		dup := int64(0)
-		for _, st := range stats {
-			dup += st.DuplicateRecords.Load()
-		}
-		return count(ms[1].g) == n && count(ms[2].g) == n && dup-duplicates >= 2*n
+		return count(ms[1].g) == n && count(ms[2].g) == n && duplicates()-dupBefore >= 2*n
 	})
 	for i, m := range ms[1:] {
 		if got := stats[i+1].ReceivedRecords.Load() - received[i+1]; got != n {
