@@ -5,10 +5,11 @@ import (
 	"sync"
 )
 
-// Payload buffers of direct messages are recycled by size class, powers of
-// two from 1<<minPooledShift to 1<<maxPooledShift bytes: a stream of large messages would
-// otherwise be a stream of fresh allocations that the collector frees and
-// the runtime hands back to the OS, only to fault the pages in again.
+// Payload buffers of direct messages are recycled by size class, powers
+// of two from 1<<minPooledShift to 1<<maxPooledShift bytes: a stream of
+// large messages would otherwise be a stream of fresh allocations that the
+// collector frees and the runtime hands back to the OS, only to fault the
+// pages in again.
 const (
 	minPooledShift = 12 // 4 KiB; smaller payloads are cheap to allocate
 	maxPooledShift = 20 // 1 MiB
