@@ -9,10 +9,12 @@
 GO      ?= go
 BUILD   := build
 SO      := $(BUILD)/libp2p.so
+SOMAJOR := 1
+SONAME  := libp2p.so.$(SOMAJOR)
 DLL     := $(BUILD)/windows/p2p.dll
 MINGW   := x86_64-w64-mingw32-gcc
 APT_PKGS := gcc-mingw-w64-x86-64 mingw-w64-x86-64-dev python3
-GOSRC   := $(shell find . -name '*.go' -not -path './build/*' -not -path './bench/*' -not -name '*_test.go') go.mod go.sum p2p.h
+GOSRC   := $(shell find . -name '*.go' -not -path './build/*' -not -path './bench/*' -not -path './tests/*' -not -name '*_test.go') go.mod go.sum p2p.h p2p.def libp2p.map
 
 export CGO_ENABLED := 1
 
@@ -22,10 +24,15 @@ all: build demo
 
 build: $(SO)
 
+# libp2p.so.1 (SONAME libp2p.so.1) exports only the API (libp2p.map);
+# libp2p.so is the link programs build against.
 $(SO): $(GOSRC)
 	@mkdir -p $(BUILD)
-	$(GO) build -buildmode=c-shared -trimpath -o $(SO) .
-	@rm -f $(BUILD)/libp2p.h          # the cgo header is not the public one
+	$(GO) build -buildmode=c-shared -trimpath \
+		-ldflags="-extldflags '-Wl,-soname,$(SONAME) -Wl,--version-script=$(CURDIR)/libp2p.map'" \
+		-o $(BUILD)/$(SONAME) .
+	@rm -f $(BUILD)/libp2p.so.h       # the cgo header is not the public one
+	ln -sf $(SONAME) $(SO)
 	cp p2p.h $(BUILD)/p2p.h
 
 # demo: three member processes on 127.0.0.1 create, invite, join, connect
@@ -38,10 +45,16 @@ $(BUILD)/demo: examples/demo/demo.c $(SO)
 
 windows: $(DLL)
 
+# DLL_EXPORTS makes p2p.dll export exactly p2p.def: the first flag keeps Go
+# from passing its own list (every //export, go-sqlite3's callbacks
+# included), the second turns off exporting everything, and p2p.def lists
+# what to export.
+DLL_EXPORTS = -Wl,--export-all-symbols -Wl,--exclude-all-symbols $(CURDIR)/p2p.def
+
 $(DLL): $(GOSRC)
 	@mkdir -p $(BUILD)/windows
 	GOOS=windows GOARCH=amd64 CC=$(MINGW) $(GO) build -buildmode=c-shared -trimpath \
-		-ldflags='-s -w -extldflags=-Wl,--out-implib,$(CURDIR)/$(BUILD)/windows/libp2p.dll.a' -o $(DLL) .
+		-ldflags="-s -w -extldflags '$(DLL_EXPORTS) -Wl,--out-implib,$(CURDIR)/$(BUILD)/windows/libp2p.dll.a'" -o $(DLL) .
 	@rm -f $(BUILD)/windows/p2p.h
 	cp p2p.h $(BUILD)/windows/p2p.h
 

@@ -1448,17 +1448,67 @@ func PeerIdentityGetXML(pwzIdentity uintptr, ppwzIdentityXML uintptr) C.HRESULT 
 		if err != nil {
 			return err
 		}
-		var id *identity.Identity
-		if name == "" {
-			id, err = svc.Identities().Default()
-		} else {
-			id, err = svc.Identities().Get(name)
-		}
+		id, err := identityOf(svc, name)
 		if err != nil {
 			return err
 		}
 		return returnString(ppwzIdentityXML, id.XML())
 	}))
+}
+
+// identityOf resolves an identity argument: NULL or "" is the default
+// identity.
+func identityOf(svc *service.Service, name string) (*identity.Identity, error) {
+	if name == "" {
+		return svc.Identities().Default()
+	}
+	return svc.Identities().Get(name)
+}
+
+// PeerIdentityGetCert has no published prototype (see p2p.h): it returns
+// the identity's certificate in one PEER_DATA.
+//
+//export PeerIdentityGetCert
+func PeerIdentityGetCert(pwzIdentity uintptr, ppCertificate uintptr) C.HRESULT {
+	return hr(call(func(svc *service.Service) error {
+		var args ptrArgs
+		pwzIdentity := argPtr[C.WCHAR](&args, pwzIdentity)
+		ppCertificate := argPtr[C.PPEER_DATA](&args, ppCertificate)
+		if args.err != nil {
+			return args.err
+		}
+		if ppCertificate == nil {
+			return errNull("ppCertificate")
+		}
+		*ppCertificate = nil
+		name, err := optString(u16(pwzIdentity), maxName)
+		if err != nil {
+			return err
+		}
+		id, err := identityOf(svc, name)
+		if err != nil {
+			return err
+		}
+		p, err := marshal(func(b *cbuf) unsafe.Pointer {
+			d := (*C.PEER_DATA)(b.take(C.sizeof_PEER_DATA))
+			d.cbData = C.ULONG(len(id.CertDER))
+			d.pbData = (*C.BYTE)(b.bytes(id.CertDER))
+			return unsafe.Pointer(d)
+		})
+		if err != nil {
+			return err
+		}
+		*ppCertificate = C.PPEER_DATA(p)
+		return nil
+	}))
+}
+
+// PeerGroupHandlePowerEvent has no published prototype (see p2p.h): it
+// takes a PBT_* power event.
+//
+//export PeerGroupHandlePowerEvent
+func PeerGroupHandlePowerEvent(dwPowerEvent C.DWORD) C.HRESULT {
+	return hr(call(func(svc *service.Service) error { return svc.HandlePowerEvent(uint32(dwPowerEvent)) }))
 }
 
 //export PeerIdentityExport

@@ -724,6 +724,14 @@ P2P_ROLE_GUIDS(P2P_DEFINE_ROLE_GUID_)
 /* Functions: one declaration a line, exactly Windows' prototypes     */
 /* ------------------------------------------------------------------ */
 
+/* Power events for PeerGroupHandlePowerEvent (winuser.h on Windows). */
+#if !defined(_WIN32) && !defined(PBT_APMSUSPEND)
+#define PBT_APMSUSPEND 0x0004
+#define PBT_APMRESUMECRITICAL 0x0006
+#define PBT_APMRESUMESUSPEND 0x0007
+#define PBT_APMRESUMEAUTOMATIC 0x0012
+#endif
+
 /* P2P_NO_PROTOTYPES is for the library's own build only: its Go layer
  * receives every pointer argument as a pointer-sized integer (the same
  * calling convention) so that it can check an argument before treating it
@@ -775,6 +783,14 @@ HRESULT PeerGroupPasswordJoin(PCWSTR pwzIdentity, PCWSTR pwzInvitation, PCWSTR p
 HRESULT PeerGroupConnectByAddress(HGROUP hGroup, ULONG cAddresses, PPEER_ADDRESS pAddresses);
 HRESULT PeerGroupCreatePasswordInvitation(HGROUP hGroup, PWSTR *ppwzInvitation);
 HRESULT PeerGroupResumePasswordAuthentication(HGROUP hGroup, HPEEREVENT hPeerEventHandle);
+/* P2P.dll exports PeerGroupHandlePowerEvent without a published prototype
+ * (mingw-w64's import library lists it). Here it takes a PBT_* power event
+ * of WM_POWERBROADCAST: on a resume (PBT_APMRESUMEAUTOMATIC,
+ * PBT_APMRESUMESUSPEND, PBT_APMRESUMECRITICAL) every online group of the
+ * process redials its members at once and republishes its addresses; any
+ * other event is accepted and needs nothing. S_OK, or
+ * PEER_E_NOT_INITIALIZED before PeerGroupStartup. */
+HRESULT PeerGroupHandlePowerEvent(DWORD dwPowerEvent);
 
 /* Identity Manager. */
 HRESULT PeerIdentityCreate(PCWSTR pwzClassifier, PCWSTR pwzFriendlyName, HCRYPTPROV hCryptProv, PWSTR *ppwzIdentity);
@@ -789,6 +805,14 @@ HRESULT PeerIdentityGetXML(PCWSTR pwzIdentity, PWSTR *ppwzIdentityXML);
 HRESULT PeerIdentityExport(PCWSTR pwzIdentity, PCWSTR pwzPassword, PWSTR *ppwzExportXML);
 HRESULT PeerIdentityImport(PCWSTR pwzImportXML, PCWSTR pwzPassword, PWSTR *ppwzIdentity);
 HRESULT PeerIdentityGetDefault(PWSTR *ppwzPeerName);
+/* P2P.dll exports PeerIdentityGetCert without a published prototype
+ * (mingw-w64's import library lists it). Here it returns the identity's
+ * X.509 certificate (DER, an Ed25519 key) in one PEER_DATA that
+ * PeerFreeData releases; a NULL pwzIdentity means the default identity.
+ * E_INVALIDARG for a NULL ppCertificate or a malformed name,
+ * PEER_E_NOT_FOUND for an unknown identity, PEER_E_NOT_INITIALIZED before
+ * PeerGroupStartup. */
+HRESULT PeerIdentityGetCert(PCWSTR pwzIdentity, PPEER_DATA *ppCertificate);
 
 #endif /* P2P_NO_PROTOTYPES */
 

@@ -3,6 +3,11 @@
 package cabi
 
 import (
+	"crypto/ed25519"
+	"crypto/sha1"
+	"crypto/x509"
+	"fmt"
+	"encoding/hex"
 	"strings"
 	"testing"
 	"unsafe"
@@ -17,6 +22,9 @@ func TestStartupCalls(t *testing.T) {
 		var v PeerVersionData
 		c.expect(l.PeerEnumIdentities(&e), peerENotInitialized, "PeerEnumIdentities before startup")
 		c.expect(l.PeerGroupShutdown(), peerENotInitialized, "PeerGroupShutdown before startup")
+		c.expect(l.PeerGroupHandlePowerEvent(pbtResumeAutomatic), peerENotInitialized, "PeerGroupHandlePowerEvent before startup")
+		var cert *PeerData
+		c.expect(l.PeerIdentityGetCert(nil, &cert), peerENotInitialized, "PeerIdentityGetCert before startup")
 		c.expect(l.PeerGroupStartup(version11, nil), eInvalidArg, "PeerGroupStartup(1.1, NULL)")
 		c.expect(l.PeerGroupStartup(0x0100, &v), peerEUnsupportedVer, "PeerGroupStartup(MAKEWORD(0, 1))")
 
@@ -27,6 +35,12 @@ func TestStartupCalls(t *testing.T) {
 		c.check(v.Version == 0x0001 && v.HighestVersion == version11, "1.0: version %#x highest %#x", v.Version, v.HighestVersion)
 		c.ok(l.PeerGroupStartup(0x0703, &v), "PeerGroupStartup(3.7)")
 		c.check(v.Version == version11, "3.7: version %#x, want the highest, 1.1", v.Version)
+
+		// Every power event is accepted; a resume with no group online
+		// has nothing to redial (TestPowerEventRedials online).
+		for _, ev := range []uint32{pbtSuspend, pbtResumeSuspend, pbtResumeAutomatic, 0xdead} {
+			c.ok(l.PeerGroupHandlePowerEvent(ev), fmt.Sprintf("PeerGroupHandlePowerEvent(%#x)", ev))
+		}
 
 		c.ok(l.PeerGroupShutdown(), "PeerGroupShutdown 1 of 3")
 		c.ok(l.PeerGroupShutdown(), "PeerGroupShutdown 2 of 3")
@@ -175,6 +189,20 @@ func TestIdentityCalls(t *testing.T) {
 		c.check(strings.Contains(c.take(p), defName), "PeerIdentityGetXML(NULL) is not the default identity's")
 		c.expect(l.PeerIdentityGetDefault(nil), eInvalidArg, "PeerIdentityGetDefault(NULL)")
 
+		// PeerIdentityGetCert: the identity's X.509 certificate, whose
+		// Ed25519 key is the one its peer name is the SHA-1 of.
+		var cert *PeerData
+		c.ok(l.PeerIdentityGetCert(c.w(alice), &cert), "PeerIdentityGetCert")
+		c.check(certKeyName(c, cert) == alice[:40], "PeerIdentityGetCert: not alice's key")
+		c.ok(l.PeerIdentityGetCert(nil, &cert), "PeerIdentityGetCert(NULL)")
+		c.check(certKeyName(c, cert) == defName[:40], "PeerIdentityGetCert(NULL) is not the default identity's")
+		c.expect(l.PeerIdentityGetCert(c.w(alice), nil), eInvalidArg, "PeerIdentityGetCert(..., NULL)")
+		sentinel := Alloc(16) // C memory: the output must be reset, not left
+		defer Free(sentinel)
+		cert = (*PeerData)(sentinel)
+		c.expect(l.PeerIdentityGetCert(c.w(unknown), &cert), peerENotFound, "PeerIdentityGetCert(unknown)")
+		c.check(cert == nil, "a failed PeerIdentityGetCert left %p in its output", cert)
+
 		// PeerCreatePeerName.
 		c.ok(l.PeerCreatePeerName(c.w(alice), c.w("svc"), &p), "PeerCreatePeerName(alice, svc)")
 		c.check(c.take(p) == alice[:40]+".svc", "secure peer name")
@@ -222,6 +250,36 @@ func TestIdentityCalls(t *testing.T) {
 		c.ok(l.PeerGroupDelete(c.w(alice), c.w(gname)), "PeerGroupDelete")
 		c.ok(l.PeerIdentityDelete(c.w(alice)), "PeerIdentityDelete once the group is gone")
 	})
+}
+
+// Power events of PeerGroupHandlePowerEvent (PBT_* of WM_POWERBROADCAST).
+const (
+	pbtSuspend         = 0x4
+	pbtResumeSuspend   = 0x7
+	pbtResumeAutomatic = 0x12
+)
+
+// certKeyName parses a PeerIdentityGetCert result, frees it and returns the
+// hex SHA-1 of its Ed25519 public key (the authority of the peer name).
+func certKeyName(c *client, d *PeerData) string {
+	if d == nil || d.Data == nil || d.Size == 0 {
+		c.check(false, "PeerIdentityGetCert returned no data")
+		return ""
+	}
+	der := append([]byte(nil), unsafe.Slice((*byte)(d.Data), d.Size)...)
+	c.lib.PeerFreeData(unsafe.Pointer(d))
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		c.check(false, "PeerIdentityGetCert: %v", err)
+		return ""
+	}
+	key, ok := cert.PublicKey.(ed25519.PublicKey)
+	if !ok {
+		c.check(false, "PeerIdentityGetCert: key %T is not Ed25519", cert.PublicKey)
+		return ""
+	}
+	sum := sha1.Sum(key)
+	return hex.EncodeToString(sum[:])
 }
 
 func isHex(s string) bool {

@@ -2,7 +2,7 @@
 
 // Package cabi (directory cabi_test) calls the C ABI of the built shared library
 // (build/libp2p.so) exactly as a C program would: it loads the library
-// with dlopen, resolves each of the 54 functions of p2p.h with dlsym and
+// with dlopen, resolves each of the 56 functions of p2p.h with dlsym and
 // calls them through function pointers whose types come from p2p.h
 // itself, so a prototype that drifted from the header fails to compile.
 //
@@ -42,10 +42,11 @@ package cabi
 	X(PeerGroupImportDatabase) X(PeerGroupIssueCredentials) X(PeerGroupExportConfig) X(PeerGroupImportConfig) \
 	X(PeerGroupPeerTimeToUniversalTime) X(PeerGroupUniversalTimeToPeerTime) X(PeerGroupPasswordJoin) \
 	X(PeerGroupConnectByAddress) X(PeerGroupCreatePasswordInvitation) X(PeerGroupResumePasswordAuthentication) \
+	X(PeerGroupHandlePowerEvent) \
 	X(PeerIdentityCreate) X(PeerIdentityGetFriendlyName) X(PeerIdentitySetFriendlyName) \
 	X(PeerIdentityGetCryptKey) X(PeerIdentityDelete) X(PeerEnumIdentities) X(PeerEnumGroups) \
 	X(PeerCreatePeerName) X(PeerIdentityGetXML) X(PeerIdentityExport) X(PeerIdentityImport) \
-	X(PeerIdentityGetDefault)
+	X(PeerIdentityGetDefault) X(PeerIdentityGetCert)
 
 // api holds one pointer per function, each of the exact type p2p.h
 // declares (__typeof__ of the declaration; nothing links against it).
@@ -123,6 +124,8 @@ static HRESULT call_PeerIdentityGetXML(PCWSTR pwzIdentity, PWSTR *ppwzIdentityXM
 static HRESULT call_PeerIdentityExport(PCWSTR pwzIdentity, PCWSTR pwzPassword, PWSTR *ppwzExportXML) { return api.PeerIdentityExport(pwzIdentity, pwzPassword, ppwzExportXML); }
 static HRESULT call_PeerIdentityImport(PCWSTR pwzImportXML, PCWSTR pwzPassword, PWSTR *ppwzIdentity) { return api.PeerIdentityImport(pwzImportXML, pwzPassword, ppwzIdentity); }
 static HRESULT call_PeerIdentityGetDefault(PWSTR *ppwzPeerName) { return api.PeerIdentityGetDefault(ppwzPeerName); }
+static HRESULT call_PeerIdentityGetCert(PCWSTR pwzIdentity, PPEER_DATA *ppCertificate) { return api.PeerIdentityGetCert(pwzIdentity, ppCertificate); }
+static HRESULT call_PeerGroupHandlePowerEvent(DWORD dwPowerEvent) { return api.PeerGroupHandlePowerEvent(dwPowerEvent); }
 
 // The C side's sizes and offsets, named "STRUCT" and "STRUCT.field".
 typedef struct { const char *name; size_t value; } p2p_layout;
@@ -823,6 +826,18 @@ func (l *Lib) PeerCreatePeerName(identity, classifier WStr, name *WStr) HRESULT 
 func (l *Lib) PeerIdentityGetXML(identity WStr, xml *WStr) HRESULT {
 	l.note("PeerIdentityGetXML")
 	return b(C.call_PeerIdentityGetXML(ws(identity), (*C.PWSTR)(unsafe.Pointer(xml))))
+}
+
+// PeerIdentityGetCert calls PeerIdentityGetCert.
+func (l *Lib) PeerIdentityGetCert(identity WStr, cert **PeerData) HRESULT {
+	l.note("PeerIdentityGetCert")
+	return b(C.call_PeerIdentityGetCert(ws(identity), (*C.PPEER_DATA)(unsafe.Pointer(cert))))
+}
+
+// PeerGroupHandlePowerEvent calls PeerGroupHandlePowerEvent.
+func (l *Lib) PeerGroupHandlePowerEvent(event uint32) HRESULT {
+	l.note("PeerGroupHandlePowerEvent")
+	return b(C.call_PeerGroupHandlePowerEvent(C.DWORD(event)))
 }
 
 // PeerIdentityExport calls PeerIdentityExport.

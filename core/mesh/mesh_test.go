@@ -316,3 +316,34 @@ func TestFloodedCopyTakenOnce(t *testing.T) {
 		}
 	}
 }
+
+// TestResumeRedials proves that Node.Resume (PeerGroupHandlePowerEvent on
+// a resume) dials at once a member whose next dial was far away: after
+// both members dropped their connection and deferred their dials for an
+// hour they stay apart, and the one that resumes reconnects within
+// seconds.
+func TestResumeRedials(t *testing.T) {
+	ms := newGroup(t, 1)
+	nodes := make([]*mesh.Node, 2)
+	waitFor(t, 20*time.Second, "two neighbours", func() bool {
+		for i, m := range ms {
+			nodes[i], _ = m.g.Engine().Network().(*mesh.Node)
+			if nodes[i] == nil || len(nodes[i].Neighbors()) != 1 {
+				return false
+			}
+		}
+		return true
+	})
+	for _, n := range nodes {
+		n.DropAndDefer(time.Hour)
+	}
+	waitFor(t, 5*time.Second, "the connection to close", func() bool {
+		return len(nodes[0].Neighbors()) == 0 && len(nodes[1].Neighbors()) == 0
+	})
+	time.Sleep(2 * time.Second)
+	if n := len(nodes[1].Neighbors()); n != 0 {
+		t.Fatalf("reconnected before Resume: %d neighbours", n)
+	}
+	nodes[1].Resume()
+	waitFor(t, 5*time.Second, "Resume to reconnect", func() bool { return len(nodes[1].Neighbors()) == 1 })
+}

@@ -604,3 +604,23 @@ func (n *Node) Connections(flags uint32) []Connection {
 	}
 	return out
 }
+
+// Resume is for a machine that woke from sleep: connections and NAT
+// mappings made before it slept may be gone and its addresses may have
+// changed, so the node forgets its dial backoffs, publishes its current
+// addresses again and dials at once instead of at the next retry time.
+func (n *Node) Resume() {
+	n.mu.Lock()
+	if n.closed {
+		n.mu.Unlock()
+		return
+	}
+	for _, c := range n.candidates {
+		c.next, c.failures = time.Time{}, 0
+	}
+	n.mu.Unlock()
+	if err := n.e.PublishPresence(n.nodeID, n.Addresses()); err != nil {
+		n.log.Warn("publish presence after resume", "err", err)
+	}
+	n.dialSome()
+}

@@ -129,12 +129,16 @@ static HRESULT start_0_1(void) { PEER_VERSION_DATA v; return PeerGroupStartup(MA
 static HRESULT start_zero(void) { PEER_VERSION_DATA v; return PeerGroupStartup(0, &v); }
 static HRESULT start_badptr(void) { return PeerGroupStartup(PEER_GROUP_VERSION, (PPEER_VERSION_DATA)BAD_PTR_LOW); }
 static HRESULT still_uninit(void) { HPEERENUM e; return PeerEnumIdentities(&e); }
+static HRESULT pre_power(void) { return PeerGroupHandlePowerEvent(PBT_APMRESUMEAUTOMATIC); }
+static HRESULT pre_cert(void) { PPEER_DATA d; return PeerIdentityGetCert(NULL, &d); }
 
 static const bad_call before_startup[] = {
     {"state", "PeerGroupCreate before startup", PEER_E_NOT_INITIALIZED, pre_create},
     {"state", "PeerIdentityCreate before startup", PEER_E_NOT_INITIALIZED, pre_identity},
     {"state", "PeerGroupGetEventData(NULL) before startup", PEER_E_NOT_INITIALIZED, pre_get_event},
     {"state", "PeerGroupShutdown without startup", PEER_E_NOT_INITIALIZED, pre_shutdown},
+    {"state", "PeerGroupHandlePowerEvent before startup", PEER_E_NOT_INITIALIZED, pre_power},
+    {"state", "PeerIdentityGetCert before startup", PEER_E_NOT_INITIALIZED, pre_cert},
     {"free", "PeerFreeData of a stack address and of 0xdeadbeef before startup: ignored", S_OK, pre_free},
     {"null", "PeerGroupStartup(version, NULL)", E_INVALIDARG, start_null},
     {"version", "PeerGroupStartup(MAKEWORD(0,1)): below 1.0", PEER_E_UNSUPPORTED_VERSION, start_0_1},
@@ -209,6 +213,7 @@ static HRESULT n_peername_out(void) { return PeerCreatePeerName(c.alice, u"x", N
 static HRESULT n_xml_out(void) { return PeerIdentityGetXML(c.alice, NULL); }
 static HRESULT n_default_out(void) { return PeerIdentityGetDefault(NULL); }
 static HRESULT n_cryptkey_out(void) { return PeerIdentityGetCryptKey(c.alice, NULL); }
+static HRESULT n_cert_out(void) { return PeerIdentityGetCert(c.alice, NULL); }
 
 static const bad_call null_pointers[] = {
     {"null", "PeerGetItemCount(enum, NULL)", E_INVALIDARG, n_count},
@@ -266,6 +271,7 @@ static const bad_call null_pointers[] = {
     {"null", "PeerIdentityGetXML(alice, NULL)", E_INVALIDARG, n_xml_out},
     {"null", "PeerIdentityGetDefault(NULL)", E_INVALIDARG, n_default_out},
     {"null", "PeerIdentityGetCryptKey(alice, NULL)", E_INVALIDARG, n_cryptkey_out},
+    {"null", "PeerIdentityGetCert(alice, NULL)", E_INVALIDARG, n_cert_out},
 };
 
 /* ------------------------------------------------------------------ */
@@ -296,6 +302,8 @@ static HRESULT p_create_name(void) { PEER_GROUP_PROPERTIES p = good_props(); HGR
 static HRESULT p_inv_expiry(void) { PWSTR p; return PeerGroupCreateInvitation(c.g, c.bob_xml, (FILETIME *)BAD_PTR_LOW, 0, NULL, &p); }
 static HRESULT p_delete_id(void) { return PeerGroupDeleteRecord(c.g, (const GUID *)BAD_PTR_HIGH); }
 static HRESULT p_event_out(void) { return PeerGroupGetEventData(c.he, (PPEER_GROUP_EVENT_DATA *)BAD_PTR_LOW); }
+static HRESULT p_cert_out(void) { return PeerIdentityGetCert(c.alice, (PPEER_DATA *)BAD_PTR_HIGH); }
+static HRESULT p_cert_name(void) { PPEER_DATA d; return PeerIdentityGetCert((PCWSTR)BAD_PTR_HIGH, &d); }
 
 static const bad_call bad_pointers[] = {
     {"pointer", "PeerGroupGetStatus(g, (DWORD*)16)", E_POINTER, p_status},
@@ -316,6 +324,8 @@ static const bad_call bad_pointers[] = {
     {"pointer", "PeerGroupCreateInvitation(g, xml, (FILETIME*)16, ...)", E_POINTER, p_inv_expiry},
     {"pointer", "PeerGroupDeleteRecord(g, (GUID*)0xdeadbeef)", E_POINTER, p_delete_id},
     {"pointer", "PeerGroupGetEventData(he, (PEER_GROUP_EVENT_DATA**)16)", E_POINTER, p_event_out},
+    {"pointer", "PeerIdentityGetCert(alice, 0xdeadbeef)", E_POINTER, p_cert_out},
+    {"pointer", "PeerIdentityGetCert(0xdeadbeef, &d)", E_POINTER, p_cert_name},
 };
 
 /* ------------------------------------------------------------------ */
