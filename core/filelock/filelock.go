@@ -13,6 +13,12 @@ import (
 // ErrLocked is returned by TryLock when another holder has the lock.
 var ErrLocked = errors.New("file is locked by another holder")
 
+// Open opens (creating if needed, mode 0600) a file to lock. On Windows it
+// is opened with FILE_SHARE_DELETE, so the file can be removed while it is
+// held (a group's folder can be deleted under its lock); on POSIX that
+// needs nothing special.
+func Open(path string) (*os.File, error) { return open(path) }
+
 // Lock waits for an exclusive lock on f.
 func Lock(f *os.File) error { return lock(f, true) }
 

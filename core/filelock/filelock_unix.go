@@ -25,4 +25,6 @@ func lock(f *os.File, wait bool) error {
 	}
 }
 
+func open(path string) (*os.File, error) { return os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600) }
+
 func unlock(f *os.File) error { return unix.Flock(int(f.Fd()), unix.LOCK_UN) }

@@ -111,24 +111,36 @@ func Create(id *identity.Identity, props Properties, dbPath func(group string) s
 		return nil, err
 	}
 	e.ready = true
+	fail := func(err error) (*Engine, error) {
+		e.Discard()
+		return nil, fmt.Errorf("create group: %w", err)
+	}
 	chainBytes, _ := chain.MarshalBinary()
 	if err := e.db.SetMeta(map[string][]byte{
 		metaIdentity: []byte(id.PeerName), metaGroupName: []byte(props.GroupPeerName),
 		metaGroupKey: groupPub, metaChain: chainBytes, metaReady: {1},
 	}); err != nil {
-		e.Close()
-		return nil, fmt.Errorf("create group: %w", err)
+		return fail(err)
 	}
 	if err := e.writeSystem(PropertiesType, propertiesRecordID(e.groupName), props.marshal(), filetime.Forever); err != nil {
-		e.Close()
-		return nil, fmt.Errorf("create group: %w", err)
+		return fail(err)
 	}
 	if err := e.publishSelf(); err != nil {
-		e.Close()
-		return nil, fmt.Errorf("create group: %w", err)
+		return fail(err)
 	}
 	e.start()
 	return e, nil
+}
+
+// Discard closes a group whose creation or join failed and removes its
+// database, so that nothing of it is left (PeerEnumGroups does not list
+// it).
+func (e *Engine) Discard() {
+	path := e.db.Path()
+	e.Close()
+	if err := store.Remove(path); err != nil {
+		e.log.Warn("remove the database of a failed group", "err", err)
+	}
 }
 
 // Open reopens a group id created or joined before, from its database.
@@ -213,7 +225,7 @@ func joinWith(id *identity.Identity, inv *invitation.Invitation, invitationXML s
 		chainBytes, _ = chain.MarshalBinary()
 	}
 	fail := func(err error) (*Engine, error) {
-		e.Close()
+		e.Discard()
 		return nil, fmt.Errorf("join %s: %w", inv.GroupPeerName, err)
 	}
 	if err := e.db.SetMeta(map[string][]byte{

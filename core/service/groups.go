@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"time"
 
 	"p2p/core/filelock"
 	"p2p/core/filetime"
@@ -18,7 +19,7 @@ import (
 
 // open registers a group of this process, hosting or attaching; create
 // makes it when this process hosts a new group, open reopens it.
-func (s *Service) open(id *identity.Identity, groupName string, make func() (*group.Engine, error)) (*Group, error) {
+func (s *Service) open(id *identity.Identity, groupName string, make opener) (*Group, error) {
 	key := groupKey(id.PeerName, groupName)
 	s.mu.Lock()
 	for s.closing[key] != nil { // this process is closing it: wait
@@ -77,12 +78,12 @@ func (s *Service) CreateGroup(props group.Properties) (*Group, error) {
 		return nil, err
 	}
 	// The new group is hosted here: it takes the lock of its new
-	// directory, which nobody else can know yet.
-	name := e.GroupPeerName()
-	g, err := s.open(id, name, func() (*group.Engine, error) { return e, nil })
-	if err != nil {
-		e.Close()
-		os.RemoveAll(filepath.Dir(s.dbPath(id, name)))
+	// directory, which nobody else can know yet. If it fails before the
+	// engine was handed over, it is discarded here; after, host did.
+	used := false
+	g, err := s.open(id, e.GroupPeerName(), func() (*group.Engine, bool, error) { used = true; return e, true, nil })
+	if err != nil && !used {
+		e.Discard()
 	}
 	return g, err
 }
@@ -102,13 +103,13 @@ func (s *Service) OpenGroup(identityName, groupName string) (*Group, error) {
 	if _, err := os.Stat(path); err != nil {
 		return nil, fmt.Errorf("open group %s for %s: %w", groupName, id.PeerName, peererr.ErrNotFound)
 	}
-	return s.open(id, groupName, func() (*group.Engine, error) {
+	return s.open(id, groupName, func() (*group.Engine, bool, error) {
 		e, err := group.Open(id, path)
 		if err == nil && e.GroupPeerName() != groupName {
 			e.Close()
-			return nil, fmt.Errorf("open group %s: database holds %s: %w", groupName, e.GroupPeerName(), peererr.ErrInvalidDatabase)
+			return nil, false, fmt.Errorf("open group %s: database holds %s: %w", groupName, e.GroupPeerName(), peererr.ErrInvalidDatabase)
 		}
-		return e, err
+		return e, false, err
 	})
 }
 
@@ -131,10 +132,25 @@ func (s *Service) JoinGroup(identityName, invitationXML string) (g *Group, alrea
 		g, err := s.OpenGroup(id.PeerName, inv.GroupPeerName)
 		return g, err == nil, err
 	}
-	g, err = s.open(id, inv.GroupPeerName, func() (*group.Engine, error) {
-		return group.Join(id, inv, invitationXML, func(g string) string { return s.dbPath(id, g) })
-	})
+	g, err = s.open(id, inv.GroupPeerName, s.joiner(id, inv.GroupPeerName, func(dbPath func(string) string) (*group.Engine, error) {
+		return group.Join(id, inv, invitationXML, dbPath)
+	}))
 	return g, false, err
+}
+
+// joiner is the opener of a group the identity joins: under the group's
+// host lock it joins with join, unless another process of the user joined
+// the group meanwhile, when it opens that.
+func (s *Service) joiner(id *identity.Identity, groupName string, join func(dbPath func(string) string) (*group.Engine, error)) opener {
+	return func() (*group.Engine, bool, error) {
+		path := s.dbPath(id, groupName)
+		if _, err := os.Stat(path); err == nil {
+			e, err := group.Open(id, path)
+			return e, false, err
+		}
+		e, err := join(func(string) string { return path })
+		return e, true, err
+	}
 }
 
 // PasswordJoinGroup prepares the identity (the default one if empty) to
@@ -161,9 +177,9 @@ func (s *Service) PasswordJoinGroup(identityName, invitationXML, password string
 		g, err := s.OpenGroup(id.PeerName, inv.GroupPeerName)
 		return g, err == nil, err
 	}
-	g, err = s.open(id, inv.GroupPeerName, func() (*group.Engine, error) {
-		return group.PasswordJoin(id, inv, invitationXML, password, func(g string) string { return s.dbPath(id, g) })
-	})
+	g, err = s.open(id, inv.GroupPeerName, s.joiner(id, inv.GroupPeerName, func(dbPath func(string) string) (*group.Engine, error) {
+		return group.PasswordJoin(id, inv, invitationXML, password, dbPath)
+	}))
 	return g, false, err
 }
 
@@ -198,18 +214,50 @@ func (s *Service) DeleteGroup(identityName, groupName string) error {
 	if err != nil {
 		return fmt.Errorf("delete group %s: %w", groupName, err)
 	}
-	defer lock.Close()
-	// Remove everything but the lock first, so no process can open a
-	// half-deleted group meanwhile.
-	entries, _ := os.ReadDir(dir)
+	defer lock.Close() // closed already unless the removal failed
+	if err := removeGroupFiles(dir, lock); err != nil {
+		return fmt.Errorf("delete group %s: %w", groupName, err)
+	}
+	return nil
+}
+
+// removeGroupFiles removes the folder dir of a group whose host lock is
+// held through lock: everything but the lock first, so that no process can
+// open a half-deleted group meanwhile; then the lock file while it is
+// still held (filelock.Open allows that on Windows too); then, with the
+// lock closed, the folder. A file that another process has open
+// for a moment (PeerEnumGroups reading the database in another process)
+// cannot be removed on Windows, so each removal is retried for a while.
+func removeGroupFiles(dir string, lock *os.File) error {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return err
+	}
 	for _, ent := range entries {
 		if ent.Name() != "host.lock" {
-			if err := os.RemoveAll(filepath.Join(dir, ent.Name())); err != nil {
-				return fmt.Errorf("delete group %s: %w", groupName, err)
+			if err := retryRemove(func() error { return os.RemoveAll(filepath.Join(dir, ent.Name())) }); err != nil {
+				return err
 			}
 		}
 	}
-	return os.RemoveAll(dir)
+	if err := retryRemove(func() error { return os.Remove(lock.Name()) }); err != nil {
+		return err
+	}
+	lock.Close()
+	return retryRemove(func() error { return os.RemoveAll(dir) })
+}
+
+// retryRemove retries remove for up to two seconds while it fails, for
+// files another process holds open briefly.
+func retryRemove(remove func() error) error {
+	deadline := time.Now().Add(2 * time.Second)
+	for {
+		err := remove()
+		if err == nil || time.Now().After(deadline) {
+			return err
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }
 
 // ExportConfig writes the configuration of g's member (its identity,

@@ -68,7 +68,7 @@ func (sh *shared) tryLock() (*os.File, error) {
 	if err := os.MkdirAll(sh.dir, 0o700); err != nil {
 		return nil, err
 	}
-	f, err := os.OpenFile(filepath.Join(sh.dir, "host.lock"), os.O_RDWR|os.O_CREATE, 0o600)
+	f, err := filelock.Open(filepath.Join(sh.dir, "host.lock"))
 	if err != nil {
 		return nil, err
 	}
@@ -79,11 +79,23 @@ func (sh *shared) tryLock() (*os.File, error) {
 	return f, nil
 }
 
+// opener opens the engine of a group this process is about to host,
+// under the group's host lock. fresh reports a group it has just made
+// (created or joined): if hosting then fails, its files are removed, so
+// that a failed PeerGroupCreate or PeerGroupJoin leaves nothing behind.
+type opener func() (e *group.Engine, fresh bool, err error)
+
+// reopen opens the group's existing database.
+func (sh *shared) reopen() (*group.Engine, bool, error) {
+	e, err := group.Open(sh.id, filepath.Join(sh.dir, "group.db"))
+	return e, false, err
+}
+
 // hostOrAttach makes this process the group's host (opening the engine
 // with open) if nobody hosts it, else attaches to the host. It retries
 // while the lock holder is not answering yet.
-func (sh *shared) hostOrAttach(open func() (*group.Engine, error)) error {
-	sock, err := session.SocketPath(sh.dir)
+func (sh *shared) hostOrAttach(open opener) error {
+	sock, err := session.Endpoint(sh.dir)
 	if err != nil {
 		return err
 	}
@@ -112,23 +124,38 @@ func (sh *shared) hostOrAttach(open func() (*group.Engine, error)) error {
 }
 
 // host opens the engine under the lock and serves it.
-func (sh *shared) host(lock *os.File, sock string, open func() (*group.Engine, error)) error {
-	e, err := open()
+func (sh *shared) host(lock *os.File, sock string, open opener) error {
+	e, fresh, err := open()
 	if err != nil {
-		lock.Close()
+		sh.abandon(lock, fresh)
 		return err
 	}
 	local := &session.Local{E: e, Mesh: sh.svc.meshOpts()}
 	srv, err := session.Listen(sock, local, sh.id.PeerName, sh.detached)
 	if err != nil {
-		e.Close()
-		lock.Close()
+		if fresh {
+			e.Discard()
+		} else {
+			e.Close()
+		}
+		sh.abandon(lock, fresh)
 		return err
 	}
 	sh.mu.Lock()
 	sh.sess, sh.local, sh.server, sh.remote, sh.lock = local, local, srv, nil, lock
 	sh.mu.Unlock()
 	return nil
+}
+
+// abandon releases the host lock after hosting failed; a group this
+// process was making (fresh) is removed first, under the lock.
+func (sh *shared) abandon(lock *os.File, fresh bool) {
+	if fresh {
+		if err := removeGroupFiles(sh.dir, lock); err != nil {
+			sh.log.Warn("remove a group that could not be made", "err", err)
+		}
+	}
+	lock.Close()
 }
 
 // watch takes the group over if the host goes away while this process
@@ -147,7 +174,7 @@ func (sh *shared) watch(r *session.Remote) {
 	sh.mu.Unlock()
 	wasOnline := r.LastStatus() != 0
 	sh.log.Info("host process went away; taking over", "was_online", wasOnline)
-	err := sh.hostOrAttach(func() (*group.Engine, error) { return group.Open(sh.id, filepath.Join(sh.dir, "group.db")) })
+	err := sh.hostOrAttach(sh.reopen)
 	sh.mu.Lock()
 	if err == nil && sh.local != nil && wasOnline {
 		local := sh.local

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -19,6 +20,7 @@ import (
 	"p2p/core/identity"
 	"p2p/core/peererr"
 	"p2p/core/peername"
+	"p2p/core/session"
 	"p2p/core/service"
 )
 
@@ -93,8 +95,13 @@ func TestNewCreatesPrivateHome(t *testing.T) {
 		t.Errorf("home %q", svc.Home())
 	}
 	fi, err := os.Stat(home)
-	if err != nil || !fi.IsDir() || fi.Mode().Perm() != 0o700 {
+	if err != nil || !fi.IsDir() {
 		t.Fatalf("home: %v %v", fi, err)
+	}
+	// On Windows the folder's privacy is the ACL it inherits from the
+	// user's profile (%LOCALAPPDATA%); Go reports 0777 for every folder.
+	if runtime.GOOS != "windows" && fi.Mode().Perm() != 0o700 {
+		t.Fatalf("home mode %v, want 0700", fi.Mode())
 	}
 }
 
@@ -104,6 +111,13 @@ func TestDefaultHome(t *testing.T) {
 		t.Errorf("P2P_HOME: %q %v", h, err)
 	}
 	t.Setenv("P2P_HOME", "")
+	if runtime.GOOS == "windows" {
+		t.Setenv("LOCALAPPDATA", `C:\Users\u\AppData\Local`)
+		if h, err := service.DefaultHome(); err != nil || h != `C:\Users\u\AppData\Local\p2p` {
+			t.Errorf("LOCALAPPDATA: %q %v", h, err)
+		}
+		return
+	}
 	t.Setenv("XDG_DATA_HOME", "/xdg")
 	if h, err := service.DefaultHome(); err != nil || h != filepath.Join("/xdg", "p2p") {
 		t.Errorf("XDG_DATA_HOME: %q %v", h, err)
@@ -802,5 +816,74 @@ func TestHostReleasesAfterLastAttachedLeaves(t *testing.T) {
 	defer again.Close()
 	if ids, err := again.RecordIDs(nil); err != nil || len(ids) != 1 {
 		t.Errorf("records %v %v", ids, err)
+	}
+}
+
+// groupFolder is where svc keeps the group of an identity (as
+// Service.dbPath lays it out).
+func groupFolder(t *testing.T, svc *service.Service, identityName, groupName string) string {
+	t.Helper()
+	ia, _, err := peername.Parse(identityName)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ga, _, err := peername.Parse(groupName)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return filepath.Join(svc.Home(), "groups", ia, ga)
+}
+
+// TestFailedJoinLeavesNothing proves that a PeerGroupJoin that fails,
+// whether the group's database cannot be made or the group cannot be
+// hosted once made, leaves no folder behind and no group that
+// PeerEnumGroups lists, and that a later join works.
+func TestFailedJoinLeavesNothing(t *testing.T) {
+	x := newTwo(t)
+	inv, err := x.g.CreateInvitation(x.bob.XML(), 0, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := groupFolder(t, x.svcB, x.bob.PeerName, x.g.GroupPeerName())
+	sabotage := map[string]string{
+		// SQLite cannot make its write-ahead log: the join fails in the
+		// database.
+		"database": filepath.Join(dir, "group.db-wal"),
+	}
+	if runtime.GOOS != "windows" {
+		// A non-empty folder where the host's socket goes: the join
+		// succeeds, then hosting it fails.
+		sock, err := session.Endpoint(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sabotage["hosting"] = sock
+	}
+	for name, blocker := range sabotage {
+		t.Run(name, func(t *testing.T) {
+			if err := os.MkdirAll(filepath.Join(blocker, "x"), 0o700); err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { os.RemoveAll(blocker) })
+			if g, _, err := x.svcB.JoinGroup(x.bob.PeerName, inv); err == nil {
+				g.Close()
+				t.Fatal("the join succeeded")
+			}
+			if _, err := os.Stat(dir); !os.IsNotExist(err) {
+				entries, _ := os.ReadDir(dir)
+				t.Fatalf("the failed join left %s behind (%v): %v", dir, err, entries)
+			}
+			if names := groupNames(t, x.svcB, x.bob.PeerName); len(names) != 0 {
+				t.Fatalf("PeerEnumGroups lists %v after a failed join", names)
+			}
+		})
+	}
+	g, _, err := x.svcB.JoinGroup(x.bob.PeerName, inv)
+	if err != nil {
+		t.Fatalf("join after the failures: %v", err)
+	}
+	defer g.Close()
+	if names := groupNames(t, x.svcB, x.bob.PeerName); len(names) != 1 {
+		t.Fatalf("groups after the join: %v", names)
 	}
 }

@@ -224,7 +224,7 @@ func TestHostSocketIsPrivate(t *testing.T) {
 		}
 		return nil
 	})
-	sock, err := session.SocketPath(filepath.Dir(lock))
+	sock, err := session.Endpoint(filepath.Dir(lock))
 	if lock == "" || err != nil {
 		t.Fatalf("no host lock in the data directory: %v", err)
 	}

@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
-	"os"
 	"sync"
 
 	"p2p/core/event"
@@ -45,10 +44,11 @@ type serverClient struct {
 	once   sync.Once
 }
 
-// Listen serves local on a new socket at path (replacing a stale one: the
-// caller holds the group's host lock, so no live host owns it).
+// Listen serves local at the local endpoint path (see Endpoint), replacing
+// a stale socket (the caller holds the group's host lock, so no live host
+// owns it).
 func Listen(path string, local *Local, identity string, detached func()) (*Server, error) {
-	os.Remove(path)
+	removeEndpoint(path)
 	ln, err := listenLocal(path)
 	if err != nil {
 		return nil, fmt.Errorf("host group on %s: %w", path, err)
@@ -67,7 +67,7 @@ func (s *Server) Clients() int {
 	return len(s.clients)
 }
 
-// Path is the socket's path.
+// Path is the endpoint the server listens on.
 func (s *Server) Path() string { return s.path }
 
 // Close stops serving and disconnects every attached process (which then
@@ -86,7 +86,7 @@ func (s *Server) Close() error {
 		c.close()
 	}
 	s.wg.Wait()
-	os.Remove(s.path)
+	removeEndpoint(s.path)
 	return err
 }
 

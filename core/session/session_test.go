@@ -9,7 +9,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -75,7 +74,7 @@ func newHost(t *testing.T) *host {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { e.Close() })
-	path, err := SocketPath(gdir)
+	path, err := Endpoint(gdir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -661,7 +660,7 @@ func TestDialRefusals(t *testing.T) {
 	if n := h.srv.Clients(); n != 0 {
 		t.Fatalf("%d clients after refused dials", n)
 	}
-	if _, err := Dial(filepath.Join(t.TempDir(), "nobody.sock"), h.id.PeerName, group); err == nil {
+	if _, err := Dial(unusedEndpoint(t), h.id.PeerName, group); err == nil {
 		t.Fatal("dial of a missing socket succeeded")
 	}
 	h.dial(t) // the host still accepts the right one
@@ -670,224 +669,11 @@ func TestDialRefusals(t *testing.T) {
 	}
 }
 
-// TestSocketIsPrivate proves that the socket Listen creates is a socket
-// only its owner may open (mode 0600).
-func TestSocketIsPrivate(t *testing.T) {
-	if runtime.GOOS == "windows" {
-		t.Skip("Unix file modes")
-	}
-	h := newHost(t)
-	fi, err := os.Lstat(h.path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if fi.Mode()&os.ModeSocket == 0 {
-		t.Fatalf("%s is not a socket: %v", h.path, fi.Mode())
-	}
-	if perm := fi.Mode().Perm(); perm != 0o600 {
-		t.Fatalf("socket mode %#o, want 0600", perm)
-	}
-	if h.srv.Path() != h.path {
-		t.Fatalf("Path() = %q, want %q", h.srv.Path(), h.path)
-	}
-}
-
-// maxSocketPath is the longest socket path SocketPath may return: it
-// promises less than 100 bytes, which fits sockaddr_un on every Unix
-// (104 bytes on the BSDs and macOS, 108 on Linux, with the NUL).
-const maxSocketPath = 99
-
-// TestSocketPathShortDir proves that a group directory whose socket path
-// fits gets its socket inside the directory itself.
-func TestSocketPathShortDir(t *testing.T) {
-	dir := filepath.Join(t.TempDir(), "g")
-	p, err := SocketPath(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if want := filepath.Join(dir, "host.sock"); p != want {
-		t.Fatalf("SocketPath(%q) = %q, want %q", dir, p, want)
-	}
-	// Just at the limit: 99 bytes still in the directory, 100 moved (to
-	// a temporary directory of the test's, not the machine's).
-	t.Setenv("TMPDIR", t.TempDir())
-	base := t.TempDir()
-	if len(base) > 60 {
-		t.Skipf("temporary directory %s too long to build paths at the limit", base)
-	}
-	for _, n := range []int{99, 100} {
-		d := base + "/" + strings.Repeat("d", n-len(base)-len("/host.sock")-1)
-		p, err := SocketPath(d)
-		if err != nil {
-			t.Fatal(err)
-		}
-		inDir := p == filepath.Join(d, "host.sock")
-		if inDir != (n < 100) || len(p) > maxSocketPath {
-			t.Fatalf("path of %d bytes gave %q (%d bytes, in the directory: %v)", n, p, len(p), inDir)
-		}
-	}
-}
-
-// TestSocketPathLongDir proves that a group directory too deep for a
-// socket address gets a short, stable path in a private per-user
-// directory under the temporary directory, distinct per group directory,
-// on which a host can listen and be dialled.
-func TestSocketPathLongDir(t *testing.T) {
-	tmp := t.TempDir()
-	if len(tmp) > 50 {
-		t.Skipf("temporary directory %s too long for a short socket path under it", tmp)
-	}
-	t.Setenv("TMPDIR", tmp) // os.TempDir on Unix
-	long := filepath.Join(t.TempDir(), strings.Repeat("a", 60), strings.Repeat("b", 60), "group")
-	p, err := SocketPath(long)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(p) > maxSocketPath {
-		t.Fatalf("socket path %q is %d bytes long", p, len(p))
-	}
-	if strings.HasPrefix(p, long) {
-		t.Fatalf("socket path %q is inside the too-long directory", p)
-	}
-	if runtime.GOOS != "windows" {
-		if !strings.HasPrefix(p, tmp+string(filepath.Separator)) {
-			t.Fatalf("socket path %q is not under the temporary directory %s", p, tmp)
-		}
-		fi, err := os.Lstat(filepath.Dir(p))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !fi.IsDir() || fi.Mode().Perm() != 0o700 {
-			t.Fatalf("socket directory %s: mode %v, want a 0700 directory", filepath.Dir(p), fi.Mode())
-		}
-	}
-	again, err := SocketPath(long)
-	if err != nil || again != p {
-		t.Fatalf("second SocketPath = %q, %v; want the same %q", again, err, p)
-	}
-	seen := map[string]string{p: long}
-	for i := range 1000 {
-		d := long + strconv.Itoa(i)
-		other, err := SocketPath(d)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if prev, ok := seen[other]; ok {
-			t.Fatalf("%s and %s share the socket path %s", prev, d, other)
-		}
-		seen[other] = d
-	}
-
-	// It works as a socket address.
-	h := newHost(t)
-	srv, err := Listen(p, h.local, h.id.PeerName, nil)
-	if err != nil {
-		t.Fatalf("listen on %s: %v", p, err)
-	}
-	t.Cleanup(func() { srv.Close() })
-	r, err := Dial(p, h.id.PeerName, h.local.E.GroupPeerName())
-	if err != nil {
-		t.Fatalf("dial %s: %v", p, err)
-	}
-	t.Cleanup(func() { r.Close() })
-	if _, err := r.RecordIDs(nil); err != nil {
-		t.Fatal(err)
-	}
-}
-
-// TestSocketPathRefusesSharedDir proves that SocketPath refuses a socket
-// directory that other users could reach (group- or world-accessible, or
-// a symbolic link someone planted), instead of using it.
-func TestSocketPathRefusesSharedDir(t *testing.T) {
-	if runtime.GOOS == "windows" {
-		t.Skip("Unix file modes")
-	}
-	long := filepath.Join(t.TempDir(), strings.Repeat("c", 120))
-	sockDir := func(tmp string) string { return filepath.Join(tmp, "p2p-"+strconv.Itoa(os.Getuid())) }
-
-	tmp := t.TempDir()
-	t.Setenv("TMPDIR", tmp)
-	if err := os.Mkdir(sockDir(tmp), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Chmod(sockDir(tmp), 0o755); err != nil { // whatever the umask
-		t.Fatal(err)
-	}
-	if p, err := SocketPath(long); err == nil {
-		t.Fatalf("SocketPath used the shared directory: %q", p)
-	}
-
-	tmp2 := t.TempDir()
-	t.Setenv("TMPDIR", tmp2)
-	target := t.TempDir()
-	if err := os.Chmod(target, 0o700); err != nil { // private, but reached through a link
-		t.Fatal(err)
-	}
-	if err := os.Symlink(target, sockDir(tmp2)); err != nil {
-		t.Fatal(err)
-	}
-	if p, err := SocketPath(long); err == nil {
-		t.Fatalf("SocketPath followed a symbolic link: %q", p)
-	}
-}
-
-// TestListenReplacesStaleFile proves that Listen takes over a path where
-// a previous host left something behind: a regular file, or the socket of
-// a host that died without removing it.
-func TestListenReplacesStaleFile(t *testing.T) {
-	h := newHost(t)
-	for _, c := range []struct {
-		name  string
-		stale func(t *testing.T, path string)
-	}{
-		{"regular file", func(t *testing.T, path string) {
-			if err := os.WriteFile(path, []byte("stale"), 0o644); err != nil {
-				t.Fatal(err)
-			}
-		}},
-		{"dead socket", func(t *testing.T, path string) {
-			ln, err := net.Listen("unix", path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			ln.(*net.UnixListener).SetUnlinkOnClose(false) // as when a host is killed
-			ln.Close()
-			if _, err := net.Dial("unix", path); err == nil {
-				t.Fatal("the dead socket still accepts")
-			}
-		}},
-	} {
-		t.Run(c.name, func(t *testing.T) {
-			path := filepath.Join(t.TempDir(), "host.sock")
-			c.stale(t, path)
-			if _, err := os.Lstat(path); err != nil {
-				t.Fatalf("no stale file: %v", err)
-			}
-			srv, err := Listen(path, h.local, h.id.PeerName, nil)
-			if err != nil {
-				t.Fatalf("listen over a stale %s: %v", c.name, err)
-			}
-			t.Cleanup(func() { srv.Close() })
-			if fi, err := os.Lstat(path); err != nil || fi.Mode()&os.ModeSocket == 0 {
-				t.Fatalf("after listen: %v, %v", fi, err)
-			}
-			r, err := Dial(path, h.id.PeerName, h.local.E.GroupPeerName())
-			if err != nil {
-				t.Fatalf("dial: %v", err)
-			}
-			t.Cleanup(func() { r.Close() })
-			if _, err := r.RecordIDs(nil); err != nil {
-				t.Fatal(err)
-			}
-		})
-	}
-}
-
 // rawConn opens a connection to the host's socket that the test writes
 // to directly, closed at cleanup.
 func rawConn(t *testing.T, h *host) net.Conn {
 	t.Helper()
-	c, err := net.Dial("unix", h.path)
+	c, err := rawDial(h.path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -965,12 +751,15 @@ func TestGarbageBeforeHelloIsDropped(t *testing.T) {
 	r := h.dial(t)
 	for name, g := range garbage(t) {
 		t.Run(name, func(t *testing.T) {
+			if name == "length past data" && !canHalfClose {
+				t.Skip("the local endpoint cannot be half-closed here (named pipe): this case runs on POSIX")
+			}
 			c := rawConn(t, h)
 			if _, err := c.Write(g); err != nil {
 				t.Fatal(err)
 			}
 			if name == "length past data" {
-				c.(*net.UnixConn).CloseWrite() // the stream ends mid-message
+				closeWrite(t, c) // the stream ends mid-message
 			}
 			wantDropped(t, c)
 			if n := h.srv.Clients(); n != 1 {
@@ -996,6 +785,9 @@ func TestGarbageAfterHelloDropsClient(t *testing.T) {
 	want := int32(0)
 	for name, g := range garbage(t) {
 		t.Run(name, func(t *testing.T) {
+			if name == "length past data" && !canHalfClose {
+				t.Skip("the local endpoint cannot be half-closed here (named pipe): this case runs on POSIX")
+			}
 			c := rawConn(t, h)
 			hello(t, h, c)
 			if n := h.srv.Clients(); n != 2 {
@@ -1005,7 +797,7 @@ func TestGarbageAfterHelloDropsClient(t *testing.T) {
 				t.Fatal(err)
 			}
 			if name == "length past data" {
-				c.(*net.UnixConn).CloseWrite()
+				closeWrite(t, c)
 			}
 			wantDropped(t, c)
 			want++
@@ -1021,6 +813,9 @@ func TestGarbageAfterHelloDropsClient(t *testing.T) {
 // TestTruncatedHelloIsDropped proves that a valid hello cut short by the
 // end of the stream is dropped without attaching.
 func TestTruncatedHelloIsDropped(t *testing.T) {
+	if !canHalfClose {
+		t.Skip("the local endpoint cannot be half-closed here (named pipe): this test runs on POSIX")
+	}
 	h := newHost(t)
 	r := h.dial(t)
 	whole := gobOf(t, &msg{ID: 1, Op: opHello, S1: h.id.PeerName, S2: h.local.E.GroupPeerName(), U1: protoVersion})
@@ -1029,7 +824,7 @@ func TestTruncatedHelloIsDropped(t *testing.T) {
 		if _, err := c.Write(whole[:n]); err != nil {
 			t.Fatal(err)
 		}
-		c.(*net.UnixConn).CloseWrite()
+		closeWrite(t, c)
 		wantDropped(t, c)
 		if got := h.srv.Clients(); got != 1 {
 			t.Fatalf("hello cut at %d of %d bytes: %d clients, want 1", n, len(whole), got)
@@ -1126,11 +921,7 @@ type fakeHost struct {
 // is up too.
 func dialFake(t *testing.T, status uint32) (*Remote, *fakeHost) {
 	t.Helper()
-	path := filepath.Join(t.TempDir(), "fake.sock")
-	ln, err := net.Listen("unix", path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	path, ln := fakeListener(t)
 	t.Cleanup(func() { ln.Close() })
 	const token = 77
 	type result struct {

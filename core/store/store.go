@@ -72,6 +72,8 @@ func Open(path, groupPeerName string) (*DB, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
 	}
+	_, statErr := os.Stat(path)
+	created := errors.Is(statErr, os.ErrNotExist)
 	if f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600); err == nil {
 		f.Close()
 	} else {
@@ -93,6 +95,9 @@ func Open(path, groupPeerName string) (*DB, error) {
 	db := &DB{path: path, group: groupPeerName, w: w}
 	if err := db.init(); err != nil {
 		w.Close()
+		if created {
+			Remove(path) // a database this call made and could not set up
+		}
 		return nil, err
 	}
 	q.Set("_query_only", "1")
@@ -532,4 +537,18 @@ func prefixEnd(prefix []byte) ([]byte, bool) {
 		}
 	}
 	return nil, false
+}
+
+// Remove deletes the database at path with its WAL and shared-memory
+// files, and its folder if that is then empty: what Open made, for a
+// group whose creation failed. The database must be closed.
+func Remove(path string) error {
+	var errs []error
+	for _, suffix := range []string{"", "-wal", "-shm", "-journal"} {
+		if err := os.Remove(path + suffix); err != nil && !errors.Is(err, os.ErrNotExist) {
+			errs = append(errs, err)
+		}
+	}
+	os.Remove(filepath.Dir(path)) // only if empty
+	return errors.Join(errs...)
 }

@@ -1,3 +1,5 @@
+//go:build unix
+
 package session
 
 import (
@@ -9,11 +11,12 @@ import (
 	"path/filepath"
 )
 
-// SocketPath is where the host of the group whose data is in groupDir
-// listens: in that directory (private to the user) when the path fits
-// the socket address limit, else in a private directory of the user's
-// under the temporary directory, named by a hash of groupDir.
-func SocketPath(groupDir string) (string, error) {
+// Endpoint is where the host of the group whose data is in groupDir
+// listens: on POSIX a Unix socket in that directory (private to the user)
+// when the path fits the socket address limit, else in a private
+// directory of the user's under the temporary directory, named by a hash
+// of groupDir.
+func Endpoint(groupDir string) (string, error) {
 	p := filepath.Join(groupDir, "host.sock")
 	if len(p) < 100 {
 		return p, nil
@@ -46,3 +49,8 @@ func listenLocal(path string) (net.Listener, error) {
 }
 
 func dialLocal(path string) (net.Conn, error) { return net.Dial("unix", path) }
+
+// removeEndpoint removes a socket a host left behind: a new host replaces
+// it (it holds the group's host lock, so no live host owns it), and a
+// host that stops removes its own.
+func removeEndpoint(path string) { os.Remove(path) }
