@@ -187,9 +187,14 @@ type Bus struct {
 }
 
 // Subscribe registers for the events matching any of filters; sig is
-// signalled when one is queued, unless it was already signalled and the
-// application has not read since (applications drain the queue until it
-// is empty on each signal, as with a Win32 auto-reset event).
+// signalled when one is queued, unless it was signalled already and the
+// application has not yet found the queue empty. Applications drain the
+// queue until PEER_S_NO_EVENT_DATA on each signal (as PeerGroupRegisterEvent
+// documents), so an event queued while they drain is read by that drain;
+// signalling for it would only start a second drain beside the first (a
+// thread pool that waits on the HANDLE, as GroupChat's
+// RegisterWaitForSingleObject does, runs callbacks on several threads at
+// once, and applications rarely make their handlers safe for that).
 func (b *Bus) Subscribe(filters []Filter, sig Signaler) *Subscription {
 	s := &Subscription{bus: b, filters: append([]Filter(nil), filters...), sig: sig, room: make(chan struct{})}
 	b.mu.Lock()
@@ -273,9 +278,9 @@ type Subscription struct {
 	closed    bool
 	room      chan struct{} // closed and replaced when data bytes drop below the bound
 	waiting   bool          // a publisher waits on room
-	// signalled is set by a signal and cleared by Next: while the
-	// application has not read since the last signal, further events need
-	// no signal of their own (it drains until the queue is empty).
+	// signalled is set by a signal and cleared when Next finds the queue
+	// empty: until the application has drained the queue, further events
+	// need no signal of their own (the drain reads them).
 	signalled bool
 
 	// sigMu orders signals against Close: once Close returns, the
@@ -290,8 +295,8 @@ type Subscription struct {
 func (s *Subscription) Next() (e Event, ok bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.signalled = false
 	if len(s.queue) == 0 {
+		s.signalled = false // drained: the next event signals
 		return Event{}, false
 	}
 	e = s.queue[0]
