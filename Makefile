@@ -3,6 +3,7 @@
 #   make           build build/libp2p.so (+ p2p.h beside it) and run the demo
 #   make test      install what the tests need, then run every test
 #   make windows   cross-build build/windows/p2p.dll with mingw-w64
+#   make wine      the Wine test build of p2p.dll and a fresh Wine prefix
 #   make bench     run the benchmarks (not part of CI)
 #   make fuzz      run every fuzz target for FUZZTIME each (not part of CI)
 
@@ -13,12 +14,15 @@ SOMAJOR := 1
 SONAME  := libp2p.so.$(SOMAJOR)
 DLL     := $(BUILD)/windows/p2p.dll
 MINGW   := x86_64-w64-mingw32-gcc
-APT_PKGS := gcc-mingw-w64-x86-64 mingw-w64-x86-64-dev python3
+WINE    := /usr/lib/wine/wine64
+WINEDIR := $(BUILD)/wine
+WINEDLL := $(WINEDIR)/p2p.dll
+APT_PKGS := gcc-mingw-w64-x86-64 g++-mingw-w64-x86-64-win32 mingw-w64-x86-64-dev wine64 wine python3 electric-fence
 GOSRC   := $(shell find . -name '*.go' -not -path './build/*' -not -path './bench/*' -not -path './tests/*' -not -name '*_test.go') go.mod go.sum p2p.h p2p.def libp2p.map
 
 export CGO_ENABLED := 1
 
-.PHONY: all build demo windows test deps vet gotest bench fuzz clean
+.PHONY: all build demo windows wine wine-prefix wine-gotest test deps vet gotest bench fuzz clean
 
 all: build demo
 
@@ -58,11 +62,42 @@ $(DLL): $(GOSRC)
 	@rm -f $(BUILD)/windows/p2p.h
 	cp p2p.h $(BUILD)/windows/p2p.h
 
-# deps installs what the tests need when it is missing: the mingw-w64
-# cross compiler and Windows headers and Python 3 (Debian packages) and
-# the Go modules.
+# The Wine test build of p2p.dll: the release build plus two test-only
+# workarounds for Wine 8 (tests/windows/winefix), which -overlay adds to
+# the standard library's syscall packages; nothing of them is in the
+# library's own packages or in $(DLL) (tests/windows checks that).
+$(WINEDIR)/overlay.json: tests/windows/winefix/syscall_winefix.go tests/windows/winefix/windows_winefix.go
+	@mkdir -p $(WINEDIR)
+	@root=$$($(GO) env GOROOT); printf '{"Replace": {\n "%s": "%s",\n "%s": "%s"\n}}\n' \
+		"$$root/src/syscall/zz_winefix_windows.go" "$(CURDIR)/tests/windows/winefix/syscall_winefix.go" \
+		"$$root/src/internal/syscall/windows/zz_winefix_windows.go" "$(CURDIR)/tests/windows/winefix/windows_winefix.go" >$@
+
+WINEFIX = -tags winefix -overlay $(CURDIR)/$(WINEDIR)/overlay.json
+
+$(WINEDLL): $(GOSRC) $(WINEDIR)/overlay.json
+	GOOS=windows GOARCH=amd64 CC=$(MINGW) $(GO) build -buildmode=c-shared -trimpath $(WINEFIX) \
+		-ldflags="-s -w -extldflags '$(DLL_EXPORTS) -Wl,--out-implib,$(CURDIR)/$(WINEDIR)/libp2p.dll.a'" -o $@ .
+	@rm -f $(WINEDIR)/p2p.h
+
+# wine-prefix makes a fresh Wine prefix with the test shims built from
+# tests/windows.
+wine-prefix:
+	bash tests/windows/prefix.sh $(WINEDIR)/prefix
+
+wine: $(WINEDLL) wine-prefix
+
+# wine-gotest runs the Go tests of the core packages as Windows programs
+# under Wine.
+wine-gotest: wine
+	WINEPREFIX=$(CURDIR)/$(WINEDIR)/prefix GOOS=windows GOARCH=amd64 CC=$(MINGW) $(GO) test -count=1 -timeout 15m \
+		$(WINEFIX) -exec $(CURDIR)/tests/windows/wine-exec ./core/... ./handles/...
+
+# deps installs what the tests need when it is missing (Debian packages:
+# the mingw-w64 C and C++ cross compilers and Windows headers, Wine 8,
+# Python 3, Electric Fence) and the Go modules.
 deps:
-	@if ! command -v $(MINGW) >/dev/null || [ ! -f /usr/share/mingw-w64/include/p2p.h ] || ! command -v python3 >/dev/null; then \
+	@if ! command -v $(MINGW) >/dev/null || [ ! -f /usr/share/mingw-w64/include/p2p.h ] || ! command -v python3 >/dev/null \
+		|| ! command -v x86_64-w64-mingw32-g++ >/dev/null || [ ! -x $(WINE) ] || [ ! -e /usr/lib/libefence.so.0 ]; then \
 		echo "installing $(APT_PKGS)"; \
 		SUDO=; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
 		$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(APT_PKGS) \
@@ -75,9 +110,9 @@ vet:
 	GOOS=windows CC=$(MINGW) $(GO) vet . ./core/... ./handles/...
 
 gotest:
-	$(GO) test -race -count=1 -timeout 20m ./...
+	P2P_WINEPREFIX=$(CURDIR)/$(WINEDIR)/prefix $(GO) test -race -count=1 -timeout 20m ./...
 
-test: deps vet build windows gotest
+test: deps vet build windows wine gotest wine-gotest
 	@echo "all tests passed"
 
 bench: build

@@ -48,7 +48,6 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <inttypes.h>
-#include <poll.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -57,11 +56,45 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/eventfd.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "p2p.h"
+
+/* The event HANDLE of a registration: a Win32 auto-reset event on Windows
+ * (built with mingw-w64 for the Wine tests: pthreads come from its
+ * winpthreads), an eventfd elsewhere. */
+#ifdef _WIN32
+#include <fcntl.h>
+#include <io.h>
+typedef HANDLE evt_t;
+static evt_t evt_new(void) { return CreateEventW(NULL, FALSE, FALSE, NULL); }
+static int evt_ok(evt_t e) { return e != NULL; }
+static HANDLE evt_handle(evt_t e) { return e; }
+/* evt_drain: waiting on an auto-reset event already reset it. */
+static void evt_drain(evt_t e) { (void)e; }
+static void evt_wait(evt_t e, int ms) { WaitForSingleObject(e, ms < 0 ? 0 : (DWORD)ms); }
+static void evt_close(evt_t e) { CloseHandle(e); }
+#else
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+typedef int evt_t;
+static evt_t evt_new(void) { return eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC); }
+static int evt_ok(evt_t e) { return e > 0; }
+static HANDLE evt_handle(evt_t e) { return (HANDLE)(intptr_t)e; }
+/* evt_drain resets an eventfd. */
+static void evt_drain(evt_t e) {
+    uint64_t v;
+    while (read(e, &v, sizeof v) > 0) {}
+}
+/* evt_wait waits up to ms for the eventfd to be readable. */
+static void evt_wait(evt_t e, int ms) {
+    struct pollfd p = {.fd = e, .events = POLLIN};
+    if (ms < 0) ms = 0;
+    while (poll(&p, 1, ms) < 0 && errno == EINTR) {}
+}
+static void evt_close(evt_t e) { close(e); }
+#endif
 
 /* The application record type of the tests; tests/net/attacker uses the
  * same value (7e57d47a-0001-4e70-9e7a-6e6574746573). */
@@ -211,7 +244,7 @@ static void unescape(char *s) {
 /* guid_str formats g in lower-case RFC order; sorting these strings
  * sorts by the record id's bytes. */
 static void guid_str(const GUID *g, char out[37]) {
-    snprintf(out, 37, "%08" PRIx32 "-%04x-%04x-%02x%02x-%02x%02x%02x%02x%02x%02x", g->Data1, g->Data2, g->Data3,
+    snprintf(out, 37, "%08" PRIx32 "-%04x-%04x-%02x%02x-%02x%02x%02x%02x%02x%02x", (uint32_t)g->Data1, g->Data2, g->Data3,
              g->Data4[0], g->Data4[1], g->Data4[2], g->Data4[3], g->Data4[4], g->Data4[5], g->Data4[6], g->Data4[7]);
 }
 
@@ -422,7 +455,7 @@ typedef struct {
 typedef struct {
     HGROUP h;
     HPEEREVENT ctl, data;
-    int ctl_fd, data_fd;
+    evt_t ctl_fd, data_fd;
     char name[512];
 
     /* Counters and logs filled from control events. */
@@ -607,17 +640,11 @@ static int is_opened_here(slot *g, ULONGLONG id) {
     return 0;
 }
 
-/* drain_fd resets an eventfd. */
-static void drain_fd(int fd) {
-    uint64_t v;
-    while (read(fd, &v, sizeof v) > 0) {}
-}
-
 /* pump drains the control events of g into its state. */
 static void pump(slot *g) {
     PEER_GROUP_EVENT_DATA *d;
     if (!g->ctl) return;
-    drain_fd(g->ctl_fd);
+    evt_drain(g->ctl_fd);
     for (;;) {
         d = NULL;
         HRESULT hr = PeerGroupGetEventData(g->ctl, &d);
@@ -625,13 +652,6 @@ static void pump(slot *g) {
         handle_event(g, d);
         PeerFreeData(d);
     }
-}
-
-/* wait_fd waits up to ms for fd to be readable. */
-static void wait_fd(int fd, int ms) {
-    struct pollfd p = {.fd = fd, .events = POLLIN};
-    if (ms < 0) ms = 0;
-    while (poll(&p, 1, ms) < 0 && errno == EINTR) {}
 }
 
 static HRESULT register_events(slot *g) {
@@ -643,12 +663,12 @@ static HRESULT register_events(slot *g) {
     };
     PEER_GROUP_EVENT_REGISTRATION data[] = {{PEER_GROUP_EVENT_INCOMING_DATA, NULL}};
     HRESULT hr;
-    g->ctl_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-    g->data_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-    if (g->ctl_fd < 0 || g->data_fd < 0) return E_FAIL;
-    hr = PeerGroupRegisterEvent(g->h, (HANDLE)(intptr_t)g->ctl_fd, sizeof ctl / sizeof ctl[0], ctl, &g->ctl);
+    g->ctl_fd = evt_new();
+    g->data_fd = evt_new();
+    if (!evt_ok(g->ctl_fd) || !evt_ok(g->data_fd)) return E_FAIL;
+    hr = PeerGroupRegisterEvent(g->h, evt_handle(g->ctl_fd), sizeof ctl / sizeof ctl[0], ctl, &g->ctl);
     if (FAILED(hr)) return hr;
-    return PeerGroupRegisterEvent(g->h, (HANDLE)(intptr_t)g->data_fd, 1, data, &g->data);
+    return PeerGroupRegisterEvent(g->h, evt_handle(g->data_fd), 1, data, &g->data);
 }
 
 /* take_slot makes the first free slot current for a new group handle. */
@@ -670,8 +690,8 @@ static HRESULT release_slot(slot *g) {
     if (g->ctl) PeerGroupUnregisterEvent(g->ctl);
     if (g->data) PeerGroupUnregisterEvent(g->data);
     if (g->h) hr = PeerGroupClose(g->h);
-    if (g->ctl_fd > 0) close(g->ctl_fd);
-    if (g->data_fd > 0) close(g->data_fd);
+    if (evt_ok(g->ctl_fd)) evt_close(g->ctl_fd);
+    if (evt_ok(g->data_fd)) evt_close(g->data_fd);
     free(g->added);
     free(g->directs);
     free(g->log);
@@ -1029,7 +1049,7 @@ static void cmd_wait_ready(args *a) {
     HRESULT hr;
     while ((hr = PeerGroupPeerTimeToUniversalTime(cur()->h, &in, &out)) == PEER_E_GROUP_NOT_READY &&
            now_ms() < deadline) {
-        wait_fd(cur()->ctl_fd, 50);
+        evt_wait(cur()->ctl_fd, 50);
         pump(cur());
     }
     CHECK_HR(hr, "not ready");
@@ -1052,7 +1072,7 @@ static void cmd_wait_neighbors(args *a) {
     for (;;) {
         CHECK_HR(count_connections(cur(), PEER_CONNECTION_NEIGHBOR, &n), "PeerGroupEnumConnections");
         if (n >= want || now_ms() >= deadline) break;
-        wait_fd(cur()->ctl_fd, 100);
+        evt_wait(cur()->ctl_fd, 100);
         pump(cur());
     }
     if (n < want) reply_err(E_FAIL, "timeout neighbors=%lu", (unsigned long)n);
@@ -1230,7 +1250,7 @@ static void wait_records(args *a, int by_digest) {
             reply_err(E_FAIL, "timeout count=%zu digest=%s", n, hex);
             return;
         }
-        wait_fd(cur()->ctl_fd, 200);
+        evt_wait(cur()->ctl_fd, 200);
         pump(cur());
     }
     reply_ok("%.0f %zu %s", now_ms() - t0, n, hex);
@@ -1268,7 +1288,7 @@ static void cmd_wait_record(args *a) {
     double deadline = now_ms() + argd(a, 1, 30) * 1e3;
     for (;;) {
         while (g->n_added == 0 && now_ms() < deadline) {
-            wait_fd(g->ctl_fd, (int)(deadline - now_ms()));
+            evt_wait(g->ctl_fd, (int)(deadline - now_ms()));
             pump(g);
         }
         if (g->n_added == 0) {
@@ -1332,7 +1352,7 @@ static void cmd_direct_open(args *a) {
     double t0 = now_ms(), deadline = t0 + argd(a, 2, 20) * 1e3;
     direct_event *e;
     while (!(e = find_direct(g, id, 0)) && now_ms() < deadline) {
-        wait_fd(g->ctl_fd, (int)(deadline - now_ms()));
+        evt_wait(g->ctl_fd, (int)(deadline - now_ms()));
         pump(g);
     }
     if (!e) reply_err(E_FAIL, "timeout: no DIRECT_CONNECTION for %" PRIu64, (uint64_t)id);
@@ -1354,7 +1374,7 @@ static void cmd_wait_accept(args *a) {
             }
         }
         if (now_ms() >= deadline) break;
-        wait_fd(g->ctl_fd, (int)(deadline - now_ms()));
+        evt_wait(g->ctl_fd, (int)(deadline - now_ms()));
         pump(g);
     }
     reply_err(E_FAIL, "timeout: no inbound direct connection");
@@ -1371,7 +1391,7 @@ static void cmd_wait_direct(args *a) {
     double t0 = now_ms(), deadline = t0 + argd(a, 3, 30) * 1e3;
     direct_event *e;
     while (!(e = find_direct(g, id, status)) && now_ms() < deadline) {
-        wait_fd(g->ctl_fd, (int)(deadline - now_ms()));
+        evt_wait(g->ctl_fd, (int)(deadline - now_ms()));
         pump(g);
     }
     if (!e) reply_err(E_FAIL, "timeout: no DIRECT_CONNECTION %s for %" PRIu64, want, (uint64_t)id);
@@ -1536,8 +1556,8 @@ static void cmd_recv(args *a) {
                 reply_err(E_FAIL, "timeout got=%ld bytes=%" PRIu64, got, bytes);
                 return;
             }
-            wait_fd(g->data_fd, 100);
-            drain_fd(g->data_fd);
+            evt_wait(g->data_fd, 100);
+            evt_drain(g->data_fd);
             continue;
         }
         const char *bad = d->eventType != PEER_GROUP_EVENT_INCOMING_DATA ? "not INCOMING_DATA"
@@ -1605,7 +1625,7 @@ static void cmd_wait_name(args *a) {
             return;
         }
         free(n);
-        wait_fd(cur()->ctl_fd, 100);
+        evt_wait(cur()->ctl_fd, 100);
         pump(cur());
     }
 }
@@ -1755,7 +1775,7 @@ static void cmd_wait_id(args *a) {
             return;
         }
         if (now_ms() >= deadline) break;
-        wait_fd(cur()->ctl_fd, 100);
+        evt_wait(cur()->ctl_fd, 100);
         pump(cur());
     }
     reply_err(E_FAIL, "timeout: record %s not here at version %lu (0x%08" PRIx32 ")", a->argv[1], (unsigned long)want,
@@ -1895,7 +1915,7 @@ static void cmd_wait_authfail(args *a) {
     slot *g = cur();
     double t0 = now_ms(), deadline = t0 + argd(a, 1, 30) * 1e3;
     while (g->auth_failed <= g->auth_taken && now_ms() < deadline) {
-        wait_fd(g->ctl_fd, 100);
+        evt_wait(g->ctl_fd, 100);
         pump(g);
     }
     if (g->auth_failed <= g->auth_taken) {
@@ -2033,13 +2053,37 @@ static void split(char *line, args *a) {
     }
 }
 
+/* read_line reads one line of f into *line (grown as needed, NUL
+ * terminated); its length, or -1 at the end of the input. */
+static long read_line(char **line, size_t *cap, FILE *f) {
+    size_t n = 0;
+    for (;;) {
+        if (*cap - n < 2) {
+            size_t c = *cap ? *cap * 2 : 4096;
+            char *p = realloc(*line, c);
+            if (!p) return -1;
+            *line = p;
+            *cap = c;
+        }
+        if (!fgets(*line + n, (int)(*cap - n), f)) return n ? (long)n : -1;
+        n += strlen(*line + n);
+        if (n > 0 && (*line)[n - 1] == '\n') return (long)n;
+    }
+}
+
 int main(void) {
     char *line = NULL, *copy = NULL;
     size_t cap = 0;
-    ssize_t len;
+    long len;
+#ifdef _WIN32
+    _setmode(_fileno(stdin), _O_BINARY); /* lines end in \n, not \r\n */
+    _setmode(_fileno(stdout), _O_BINARY);
+    st.seed = (uint64_t)GetCurrentProcessId() << 32 ^ (uint64_t)time(NULL) ^ (uint64_t)(now_ms() * 1000);
+#else
     st.seed = (uint64_t)getpid() << 32 ^ (uint64_t)time(NULL) ^ (uint64_t)(now_ms() * 1000);
+#endif
     setvbuf(stdout, NULL, _IOFBF, 1 << 16);
-    while ((len = getline(&line, &cap, stdin)) >= 0) {
+    while ((len = read_line(&line, &cap, stdin)) >= 0) {
         args a;
         while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r')) line[--len] = 0;
         /* argv comes from a copy; rest is the original text after the
