@@ -6,6 +6,8 @@
 package tests
 
 import (
+	"context"
+	"os"
 	"regexp"
 	"strconv"
 	"strings"
@@ -52,10 +54,46 @@ func TestBadCalls(t *testing.T) {
 // repository's p2p.h: the same programs must build there.
 func TestWindowsCompile(t *testing.T) {
 	t.Parallel()
-	for _, src := range []string{"offline_flow.c", "bad_calls.c", "crash_writer.c"} {
+	for _, src := range []string{"offline_flow.c", "bad_calls.c", "crash_writer.c", "event_threads.c"} {
 		t.Run(src, func(t *testing.T) {
 			t.Parallel()
 			testlib.CompileWindowsObject(t, testlib.Source(t, src))
 		})
 	}
+}
+
+// TestEventThreadsUnderElectricFence runs tests/c/event_threads.c: four
+// threads drain one event registration at once while another member's
+// records and direct messages arrive, every event checked once and
+// intact, under Electric Fence, which puts each heap block against an
+// inaccessible page: once with the guard after each block (a write past a
+// returned structure or string faults), once before it, and with freed
+// blocks kept inaccessible (a use after PeerFreeData faults). The library
+// turns a fault in its own call into E_POINTER, which the program reports
+// as a failure.
+func TestEventThreadsUnderElectricFence(t *testing.T) {
+	t.Parallel()
+	const efence = "/usr/lib/libefence.so.0"
+	if _, err := os.Stat(efence); err != nil {
+		t.Fatalf("%s is missing (Debian package electric-fence; make test installs it): %v", efence, err)
+	}
+	bin := testlib.CompileC(t, "event_threads", testlib.Source(t, "event_threads.c"))
+	for _, mode := range []struct{ name, env string }{
+		{"overruns and uses after free", "EF_PROTECT_FREE=1"},
+		{"underruns", "EF_PROTECT_BELOW=1"},
+	} {
+		cmd := testlib.Command(context.Background(), testlib.Home(t), bin, "threads")
+		cmd.Env = append(cmd.Env, "LD_PRELOAD="+efence, "EF_ALLOW_MALLOC_0=1", mode.env,
+			"P2P_LISTEN=127.0.0.1:0", "P2P_DISCOVERY=0")
+		out, err := cmd.CombinedOutput()
+		if err != nil || !strings.Contains(string(out), "PASS event_threads") || !strings.Contains(string(out), "Electric Fence") {
+			t.Fatalf("event_threads under Electric Fence (%s): %v\n%s", mode.name, err, out)
+		}
+		t.Logf("%s: %s", mode.name, lastLine(string(out)))
+	}
+}
+
+func lastLine(s string) string {
+	s = strings.TrimSpace(s)
+	return s[strings.LastIndexByte(s, '\n')+1:]
 }

@@ -8,7 +8,7 @@
 package syscall
 
 // Wine 8 refuses SIO_UDP_NETRESET, which net sets on every UDP socket:
-// route WSAIoctl through gowinefix.dll (tests/windows/gowinefix.c).
+// route WSAIoctl through gowinefix.dll (tests/windows/src/gowinefix.c).
 func init() {
 	procWSAIoctl = NewLazyDLL("gowinefix.dll").NewProc("WSAIoctl_fix")
 }

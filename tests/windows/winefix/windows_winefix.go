@@ -9,7 +9,7 @@ import "syscall"
 
 // Wine 8 answers FileDispositionInformationEx with STATUS_NOT_IMPLEMENTED,
 // where os.Remove falls back only on STATUS_NOT_SUPPORTED: route the call
-// through gowinefix.dll (tests/windows/gowinefix.c).
+// through gowinefix.dll (tests/windows/src/gowinefix.c).
 func init() {
 	procNtSetInformationFile = syscall.NewLazyDLL("gowinefix.dll").NewProc("NtSetInformationFile_fix")
 }
