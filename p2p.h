@@ -67,6 +67,25 @@
 #define P2P_PORTABLE_P2P_H
 
 /* ------------------------------------------------------------------ */
+/* Version of this library                                             */
+/* ------------------------------------------------------------------ */
+
+/* The three numbers below are the one place the version is written: the
+ * Makefile reads them for p2p.pc (pkg-config --modversion p2p), the Python
+ * package's __version__ and the .NET assembly version. Semantic
+ * versioning; the shared library's SONAME (libp2p.so.1) changes only when
+ * the ABI does. P2P_VERSION is comparable: P2P_VERSION >= 0x010000. */
+#define P2P_VERSION_MAJOR 1
+#define P2P_VERSION_MINOR 0
+#define P2P_VERSION_PATCH 0
+#define P2P_VERSION ((P2P_VERSION_MAJOR << 16) | (P2P_VERSION_MINOR << 8) | P2P_VERSION_PATCH)
+#define P2P_STRINGIFY_(x) #x
+#define P2P_XSTRINGIFY_(x) P2P_STRINGIFY_(x)
+/* "1.0.0" */
+#define P2P_VERSION_STRING \
+    P2P_XSTRINGIFY_(P2P_VERSION_MAJOR) "." P2P_XSTRINGIFY_(P2P_VERSION_MINOR) "." P2P_XSTRINGIFY_(P2P_VERSION_PATCH)
+
+/* ------------------------------------------------------------------ */
 /* Compiler helpers                                                    */
 /* ------------------------------------------------------------------ */
 
