@@ -112,8 +112,10 @@ version:
 
 # install: the library under its SONAME and the link programs build
 # against, the header, a pkg-config file, and the licences. ldconfig runs
-# when installing into the live system as root, so that the loader finds
-# a library in /usr/local/lib at once.
+# when root installs into a system library directory (no DESTDIR), so that
+# the loader finds a library in /usr/local/lib at once.
+LDCONFIG = if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ] && command -v ldconfig >/dev/null; then \
+		case "$(LIBDIR)" in /usr/local/lib|/usr/local/lib64|/usr/lib|/usr/lib64|/usr/lib/*|/lib|/lib/*) ldconfig;; esac; fi
 install: build
 	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(PKGCONFIGDIR) $(DESTDIR)$(DOCDIR)
 	install -m 0755 $(BUILD)/$(SONAME) $(DESTDIR)$(LIBDIR)/$(SONAME)
@@ -124,13 +126,13 @@ install: build
 		p2p.pc.in > $(BUILD)/p2p.pc
 	install -m 0644 $(BUILD)/p2p.pc $(DESTDIR)$(PKGCONFIGDIR)/p2p.pc
 	install -m 0644 LICENSE THIRD_PARTY_NOTICES.md $(DESTDIR)$(DOCDIR)/
-	@if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ] && command -v ldconfig >/dev/null; then ldconfig; fi
+	@$(LDCONFIG)
 
 uninstall:
 	rm -f $(DESTDIR)$(LIBDIR)/$(SONAME) $(DESTDIR)$(LIBDIR)/libp2p.so $(DESTDIR)$(INCLUDEDIR)/p2p.h \
 		$(DESTDIR)$(PKGCONFIGDIR)/p2p.pc $(DESTDIR)$(DOCDIR)/LICENSE $(DESTDIR)$(DOCDIR)/THIRD_PARTY_NOTICES.md
 	-rmdir $(DESTDIR)$(DOCDIR) 2>/dev/null
-	@if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ] && command -v ldconfig >/dev/null; then ldconfig; fi
+	@$(LDCONFIG)
 
 # dotnet: the C# library (bindings/dotnet) built with Mono's mcs for the
 # tests; dotnet users build bindings/dotnet/P2P.csproj instead. Both take

@@ -29,6 +29,9 @@ echo "installed: $("$tmp/venv/bin/pip" show p2p | grep -E '^(Name|Version|Locati
 
 cd "$tmp"
 export PYTHONDONTWRITEBYTECODE=1
+# The library under test is this tree's, even if another is installed
+# (test_package.py checks how the package finds one without P2P_LIB).
+export P2P_LIB=$root/build/libp2p.so.1
 P2P_SOURCE_ROOT=$root P2P_EXPECT_INSTALLED=1 \
 	"$tmp/venv/bin/python" -m pytest -p no:cacheprovider -q "$root/tests/python"
 

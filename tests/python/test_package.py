@@ -168,6 +168,14 @@ def test_find_library_order(tmp_path):
     lib = p2p.find_library()
     assert os.path.exists(lib), lib
     env = {k: v for k, v in os.environ.items() if k not in ("P2P_LIB", "LD_LIBRARY_PATH")}
+    # With nothing installed, the build/ directory of the source tree the
+    # package was installed from.
+    root = os.environ.get("P2P_SOURCE_ROOT")
+    installed = p2p._abi._ldconfig_path("libp2p.so.1") or any(
+        os.path.exists(os.path.join(d, "libp2p.so.1")) for d in ("/usr/local/lib", "/usr/lib"))
+    if root and not installed:
+        found = run_python("import p2p; print(p2p.find_library())", env)
+        assert os.path.realpath(found) == os.path.realpath(os.path.join(root, "build", "libp2p.so.1"))
     # P2P_LIB wins over everything.
     assert run_python("import p2p; print(p2p.find_library())", dict(env, P2P_LIB="/no/such/libp2p.so.1")) \
         == "/no/such/libp2p.so.1"
