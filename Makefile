@@ -7,7 +7,7 @@
 #   make fuzz      run every fuzz target for FUZZTIME each (not part of CI)
 #   make install   install the library, p2p.h and p2p.pc under PREFIX
 #                  (default /usr/local; DESTDIR for staging); make uninstall
-#   make dotnet    build the .NET library build/dotnet/P2P.dll with Mono's mcs
+#   make dotnet    build the .NET library build/dotnet/P2P.Net.dll with Mono's mcs
 #   make version   print the version (P2P_VERSION_* in p2p.h)
 
 GO      ?= go
@@ -135,18 +135,18 @@ uninstall:
 	@$(LDCONFIG)
 
 # dotnet: the C# library (bindings/dotnet) built with Mono's mcs for the
-# tests; dotnet users build bindings/dotnet/P2P.csproj instead. Both take
+# tests; dotnet users build bindings/dotnet/P2P.Net.csproj instead. Both take
 # the assembly version from p2p.h.
 DOTNET := $(BUILD)/dotnet
 DOTNET_SRC := $(wildcard bindings/dotnet/src/*.cs)
-dotnet: $(DOTNET)/P2P.dll
+dotnet: $(DOTNET)/P2P.Net.dll
 
-$(DOTNET)/P2P.dll: $(DOTNET_SRC) bindings/dotnet/P2P.dll.config p2p.h
+$(DOTNET)/P2P.Net.dll: $(DOTNET_SRC) bindings/dotnet/P2P.Net.dll.config p2p.h
 	@mkdir -p $(DOTNET)
 	printf '[assembly: System.Reflection.AssemblyVersion("%s")]\n[assembly: System.Reflection.AssemblyInformationalVersion("%s")]\n' \
 		$(VERSION).0 $(VERSION) > $(DOTNET)/AssemblyVersion.cs
-	mcs -nologo -warnaserror -target:library -doc:$(DOTNET)/P2P.xml -out:$@ $(DOTNET_SRC) $(DOTNET)/AssemblyVersion.cs
-	cp bindings/dotnet/P2P.dll.config $(DOTNET)/
+	mcs -nologo -warnaserror -target:library -doc:$(DOTNET)/P2P.Net.xml -out:$@ $(DOTNET_SRC) $(DOTNET)/AssemblyVersion.cs
+	cp bindings/dotnet/P2P.Net.dll.config $(DOTNET)/
 
 # The tests of the packages, each from outside the repository: the C
 # install with pkg-config (and the chat example, driven as two members),
