@@ -8,7 +8,8 @@
 // 56 functions resolve in the loaded library (Marshal.Prelink), and a
 // failing call throws PeerException with the HRESULT and its name.
 // Then Alice (this process) creates a group and connects; Bob (this
-// program again, with --bob and a P2P_HOME of his own) hands over his
+// program again, with --bob; he sets a P2P_HOME of his own in the process
+// with Environment.SetEnvironmentVariable before Startup) hands over his
 // identity XML, joins with Alice's invitation, connects to her address and
 // waits until the group is ready. Bob publishes a record that Alice reads
 // after its RecordChanged event (awaited with NextAsync); Alice publishes
@@ -39,7 +40,7 @@ static class TwoProcess
     {
         try
         {
-            if (args.Length > 0 && args[0] == "--bob") return Bob();
+            if (args.Length > 1 && args[0] == "--bob") return Bob(args[1]);
             Binding();
             Alice();
             Console.WriteLine("two-process flow OK");
@@ -101,11 +102,15 @@ static class TwoProcess
 
     // ---- Bob: the child process, driven by lines on stdin ----
 
-    static int Bob()
+    static int Bob(string home)
     {
+        // The documented way to choose the data directory in the process
+        // (Mono, .NET Framework): before the first Startup.
+        Environment.SetEnvironmentVariable("P2P_HOME", home);
         using (PeerRuntime.Startup())
         {
             string me = PeerIdentity.Create("dotnetbob", "Bob");
+            Check(Directory.Exists(home) && !Directory.Exists(home + "-default"), "Bob's P2P_HOME set in the process");
             PeerGroup group = null;
             PeerEventRegistration events = null;
             ulong connection = 0;
@@ -231,11 +236,14 @@ static class TwoProcess
         {
             var exe = Assembly.GetExecutingAssembly().Location;
             var mono = Process.GetCurrentProcess().MainModule.FileName;
-            var info = new ProcessStartInfo(mono, "\"" + exe + "\" --bob")
+            var info = new ProcessStartInfo(mono, "\"" + exe + "\" --bob \"" + home + "\"")
             {
                 UseShellExecute = false, RedirectStandardInput = true, RedirectStandardOutput = true,
             };
-            info.EnvironmentVariables["P2P_HOME"] = home;
+            // Bob sets P2P_HOME himself; were that ignored, the library would
+            // use the default under XDG_DATA_HOME, which Bob checks is unused.
+            info.EnvironmentVariables.Remove("P2P_HOME");
+            info.EnvironmentVariables["XDG_DATA_HOME"] = home + "-default";
             p = Process.Start(info);
         }
 
