@@ -18,7 +18,7 @@ SONAME  := libp2p.so.$(SOMAJOR)
 DLL     := $(BUILD)/windows/p2p.dll
 MINGW   := x86_64-w64-mingw32-gcc
 APT_PKGS := gcc-mingw-w64-x86-64 mingw-w64-x86-64-dev python3 \
-	python3-venv python3-pip python3-setuptools python3-pytest pkg-config mono-mcs mono-runtime
+	python3-venv python3-pip python3-setuptools python3-wheel python3-pytest pkg-config mono-mcs mono-runtime
 GOSRC   := $(shell find . -name '*.go' -not -path './build/*' -not -path './bench/*' -not -path './tests/*' -not -name '*_test.go') go.mod go.sum p2p.h p2p.def libp2p.map
 
 export CGO_ENABLED := 1
@@ -75,12 +75,13 @@ $(DLL): $(GOSRC)
 	cp p2p.h $(BUILD)/windows/p2p.h
 
 # deps installs what the tests need when it is missing: the mingw-w64
-# cross compiler and Windows headers and Python 3 (Debian packages) and
-# the Go modules.
+# cross compiler and Windows headers, Python 3 with venv, pip, setuptools,
+# wheel and pytest (the package tests), pkg-config, Mono's mcs and runtime
+# (Debian packages), and the Go modules.
 deps:
 	@if ! command -v $(MINGW) >/dev/null || [ ! -f /usr/share/mingw-w64/include/p2p.h ] || ! command -v python3 >/dev/null \
 		|| ! command -v pkg-config >/dev/null || ! command -v mcs >/dev/null || ! command -v mono >/dev/null \
-		|| ! /usr/bin/python3 -c 'import ensurepip, venv, setuptools, pytest' >/dev/null 2>&1; then \
+		|| ! /usr/bin/python3 -c 'import ensurepip, venv, setuptools, wheel, pytest' >/dev/null 2>&1; then \
 		echo "installing $(APT_PKGS)"; \
 		SUDO=; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
 		$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(APT_PKGS) \
