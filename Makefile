@@ -6,6 +6,10 @@
 #   make wine      the Wine test build of p2p.dll and a fresh Wine prefix
 #   make bench     run the benchmarks (not part of CI)
 #   make fuzz      run every fuzz target for FUZZTIME each (not part of CI)
+#   make install   install the library, p2p.h and p2p.pc under PREFIX
+#                  (default /usr/local; DESTDIR for staging); make uninstall
+#   make dotnet    build the .NET library build/dotnet/P2P.Net.dll with Mono's mcs
+#   make version   print the version (P2P_VERSION_* in p2p.h)
 
 GO      ?= go
 BUILD   := build
@@ -17,12 +21,24 @@ MINGW   := x86_64-w64-mingw32-gcc
 WINE    := /usr/lib/wine/wine64
 WINEDIR := $(BUILD)/wine
 WINEDLL := $(WINEDIR)/p2p.dll
-APT_PKGS := gcc-mingw-w64-x86-64 g++-mingw-w64-x86-64-win32 mingw-w64-x86-64-dev wine64 wine python3 electric-fence
+APT_PKGS := gcc-mingw-w64-x86-64 g++-mingw-w64-x86-64-win32 mingw-w64-x86-64-dev wine64 wine electric-fence python3 \
+	python3-venv python3-pip python3-setuptools python3-wheel python3-pytest pkg-config mono-mcs mono-runtime
 GOSRC   := $(shell find . -name '*.go' -not -path './build/*' -not -path './bench/*' -not -path './tests/*' -not -name '*_test.go') go.mod go.sum p2p.h p2p.def libp2p.map
 
 export CGO_ENABLED := 1
 
-.PHONY: all build demo windows wine wine-prefix wine-gotest test deps vet gotest bench fuzz clean
+.PHONY: all build demo windows wine wine-prefix wine-gotest test deps vet gotest bench fuzz clean \
+	install uninstall version dotnet test-install test-chat test-python test-dotnet
+
+# The version is written once, in p2p.h (P2P_VERSION_MAJOR/MINOR/PATCH).
+VERSION := $(shell awk '/^.define P2P_VERSION_(MAJOR|MINOR|PATCH) /{v = v (v == "" ? "" : ".") $$3} END {print v}' p2p.h)
+
+# Where make install puts things; DESTDIR prefixes them all (staging).
+PREFIX     ?= /usr/local
+LIBDIR     ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+DOCDIR     ?= $(PREFIX)/share/doc/p2p
 
 all: build demo
 
@@ -92,12 +108,16 @@ wine-gotest: wine
 	WINEPREFIX=$(CURDIR)/$(WINEDIR)/prefix GOOS=windows GOARCH=amd64 CC=$(MINGW) $(GO) test -count=1 -timeout 15m \
 		$(WINEFIX) -exec $(CURDIR)/tests/windows/wine-exec ./core/... ./handles/...
 
-# deps installs what the tests need when it is missing (Debian packages:
+# deps installs what the tests need when it is missing (Debian packages):
 # the mingw-w64 C and C++ cross compilers and Windows headers, Wine 8,
-# Python 3, Electric Fence) and the Go modules.
+# Electric Fence, Python 3 with venv, pip, setuptools, wheel and pytest
+# (the package tests), pkg-config, Mono's mcs and runtime; and the Go
+# modules.
 deps:
 	@if ! command -v $(MINGW) >/dev/null || [ ! -f /usr/share/mingw-w64/include/p2p.h ] || ! command -v python3 >/dev/null \
-		|| ! command -v x86_64-w64-mingw32-g++ >/dev/null || [ ! -x $(WINE) ] || [ ! -e /usr/lib/libefence.so.0 ]; then \
+		|| ! command -v x86_64-w64-mingw32-g++ >/dev/null || [ ! -x $(WINE) ] || [ ! -e /usr/lib/libefence.so.0 ] \
+		|| ! command -v pkg-config >/dev/null || ! command -v mcs >/dev/null || ! command -v mono >/dev/null \
+		|| ! /usr/bin/python3 -c 'import ensurepip, venv, setuptools, wheel, pytest' >/dev/null 2>&1; then \
 		echo "installing $(APT_PKGS)"; \
 		SUDO=; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
 		$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(APT_PKGS) \
@@ -112,7 +132,7 @@ vet:
 gotest:
 	P2P_WINEPREFIX=$(CURDIR)/$(WINEDIR)/prefix $(GO) test -race -count=1 -timeout 20m ./...
 
-test: deps vet build windows wine gotest wine-gotest
+test: deps vet build windows wine gotest wine-gotest test-install test-python test-dotnet
 	@echo "all tests passed"
 
 bench: build
@@ -123,6 +143,63 @@ bench: build
 FUZZTIME ?= 30s
 fuzz:
 	GO=$(GO) FUZZTIME=$(FUZZTIME) bash tests/fuzz.sh
+
+version:
+	@echo $(VERSION)
+
+# install: the library under its SONAME and the link programs build
+# against, the header, a pkg-config file, and the licences. ldconfig runs
+# when root installs into a system library directory (no DESTDIR), so that
+# the loader finds a library in /usr/local/lib at once.
+LDCONFIG = if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ] && command -v ldconfig >/dev/null; then \
+		case "$(LIBDIR)" in /usr/local/lib|/usr/local/lib64|/usr/lib|/usr/lib64|/usr/lib/*|/lib|/lib/*) ldconfig;; esac; fi
+install: build
+	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(PKGCONFIGDIR) $(DESTDIR)$(DOCDIR)
+	install -m 0755 $(BUILD)/$(SONAME) $(DESTDIR)$(LIBDIR)/$(SONAME)
+	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libp2p.so
+	install -m 0644 p2p.h $(DESTDIR)$(INCLUDEDIR)/p2p.h
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(patsubst $(PREFIX)/%,$${prefix}/%,$(LIBDIR))|' \
+		-e 's|@INCLUDEDIR@|$(patsubst $(PREFIX)/%,$${prefix}/%,$(INCLUDEDIR))|' -e 's|@VERSION@|$(VERSION)|' \
+		p2p.pc.in > $(BUILD)/p2p.pc
+	install -m 0644 $(BUILD)/p2p.pc $(DESTDIR)$(PKGCONFIGDIR)/p2p.pc
+	install -m 0644 LICENSE THIRD_PARTY_NOTICES.md $(DESTDIR)$(DOCDIR)/
+	@$(LDCONFIG)
+
+uninstall:
+	rm -f $(DESTDIR)$(LIBDIR)/$(SONAME) $(DESTDIR)$(LIBDIR)/libp2p.so $(DESTDIR)$(INCLUDEDIR)/p2p.h \
+		$(DESTDIR)$(PKGCONFIGDIR)/p2p.pc $(DESTDIR)$(DOCDIR)/LICENSE $(DESTDIR)$(DOCDIR)/THIRD_PARTY_NOTICES.md
+	-rmdir $(DESTDIR)$(DOCDIR) 2>/dev/null
+	@$(LDCONFIG)
+
+# dotnet: the C# library (bindings/dotnet) built with Mono's mcs for the
+# tests; dotnet users build bindings/dotnet/P2P.Net.csproj instead. Both take
+# the assembly version from p2p.h.
+DOTNET := $(BUILD)/dotnet
+DOTNET_SRC := $(wildcard bindings/dotnet/src/*.cs)
+dotnet: $(DOTNET)/P2P.Net.dll
+
+$(DOTNET)/P2P.Net.dll: $(DOTNET_SRC) bindings/dotnet/P2P.Net.dll.config p2p.h
+	@mkdir -p $(DOTNET)
+	printf '[assembly: System.Reflection.AssemblyVersion("%s")]\n[assembly: System.Reflection.AssemblyInformationalVersion("%s")]\n' \
+		$(VERSION).0 $(VERSION) > $(DOTNET)/AssemblyVersion.cs
+	mcs -nologo -warnaserror -target:library -doc:$(DOTNET)/P2P.Net.xml -out:$@ $(DOTNET_SRC) $(DOTNET)/AssemblyVersion.cs
+	cp bindings/dotnet/P2P.Net.dll.config $(DOTNET)/
+
+# The tests of the packages, each from outside the repository: the C
+# install with pkg-config (and the chat example, driven as two members),
+# the Python package installed into a virtual environment, and the .NET
+# library in a two-process flow under Mono.
+test-install: build
+	bash tests/pkg/install.sh
+
+test-chat: build
+	bash tests/pkg/install.sh chat
+
+test-python: build
+	bash tests/pkg/python.sh
+
+test-dotnet: build dotnet
+	bash tests/pkg/dotnet.sh
 
 clean:
 	rm -rf $(BUILD)

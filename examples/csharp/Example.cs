@@ -1,103 +1,18 @@
-// Example.cs - an identity, a group and one record from C#, through
-// P/Invoke declarations that work unchanged on Windows (p2p.dll) and on
-// Linux with Mono (libp2p.so).
+// Example.cs - an identity, a group and one record from C#, through the
+// P2P.Net assembly (bindings/dotnet), which works unchanged on Windows
+// (p2p.dll) and on Linux (libp2p.so.1).
 //
-//   mcs -out:Example.exe Example.cs
+//   make dotnet                                      (builds build/dotnet/P2P.Net.dll)
+//   mcs -r:build/dotnet/P2P.Net.dll -out:Example.exe examples/csharp/Example.cs
+//   cp build/dotnet/P2P.Net.dll* .                   (the assembly and its Mono config)
 //   P2P_HOME=/tmp/hello-home LD_LIBRARY_PATH=build mono Example.exe
 //
-// CharSet.Unicode matters: it sends strings as UTF-16 on every platform
-// (Mono's default and CharSet.Auto send UTF-8 on Linux). Strings the
-// library returns arrive as IntPtr, are read with Marshal.PtrToStringUni
-// and freed with PeerFreeData.
+// (LD_LIBRARY_PATH is not needed once make install put libp2p.so.1 in
+// /usr/local/lib.) Failing calls throw PeerException with the HRESULT and
+// its name; whatever holds a library handle or memory is IDisposable.
 using System;
-using System.Runtime.InteropServices;
 using System.Text;
-
-static class P2P
-{
-    public const ushort PEER_GROUP_VERSION = 0x0101;
-
-    [StructLayout(LayoutKind.Sequential)]
-    public struct PEER_VERSION_DATA { public ushort wVersion, wHighestVersion; }
-
-    [StructLayout(LayoutKind.Sequential)]
-    public struct FILETIME
-    {
-        public uint Low, High;
-        public static FILETIME From(DateTime t)
-        {
-            long v = t.ToFileTimeUtc();
-            return new FILETIME { Low = (uint)v, High = (uint)(v >> 32) };
-        }
-    }
-
-    [StructLayout(LayoutKind.Sequential)]
-    public struct PEER_DATA { public uint cbData; public IntPtr pbData; }
-
-    // 128 bytes on Windows x64 and here.
-    [StructLayout(LayoutKind.Sequential)]
-    public struct PEER_RECORD
-    {
-        public uint dwSize;
-        public Guid type, id;
-        public uint dwVersion, dwFlags;
-        public IntPtr pwzCreatorId, pwzModifiedById, pwzAttributes;
-        public FILETIME ftCreation, ftExpiration, ftLastModified;
-        public PEER_DATA securityData, data;
-    }
-
-    // 96 bytes. Strings go in as LPWStr; the library copies what it keeps.
-    [StructLayout(LayoutKind.Sequential, CharSet = CharSet.Unicode)]
-    public struct PEER_GROUP_PROPERTIES
-    {
-        public uint dwSize, dwFlags;
-        public string pwzCloud, pwzClassifier, pwzGroupPeerName, pwzCreatorPeerName, pwzFriendlyName, pwzComment;
-        public uint ulMemberDataLifetime, ulPresenceLifetime, dwAuthenticationSchemes;
-        public string pwzGroupPassword;
-        public Guid groupPasswordRole;
-    }
-
-    [DllImport("p2p", CharSet = CharSet.Unicode)]
-    public static extern int PeerGroupStartup(ushort wVersionRequested, out PEER_VERSION_DATA pVersionData);
-
-    [DllImport("p2p", CharSet = CharSet.Unicode)]
-    public static extern int PeerGroupShutdown();
-
-    [DllImport("p2p", CharSet = CharSet.Unicode)]
-    public static extern void PeerFreeData(IntPtr pvData);
-
-    [DllImport("p2p", CharSet = CharSet.Unicode)]
-    public static extern int PeerIdentityCreate(string pwzClassifier, string pwzFriendlyName, IntPtr hCryptProv, out IntPtr ppwzIdentity);
-
-    [DllImport("p2p", CharSet = CharSet.Unicode)]
-    public static extern int PeerIdentityGetFriendlyName(string pwzIdentity, out IntPtr ppwzFriendlyName);
-
-    [DllImport("p2p", CharSet = CharSet.Unicode)]
-    public static extern int PeerGroupCreate(ref PEER_GROUP_PROPERTIES pProperties, out IntPtr phGroup);
-
-    [DllImport("p2p", CharSet = CharSet.Unicode)]
-    public static extern int PeerGroupClose(IntPtr hGroup);
-
-    [DllImport("p2p", CharSet = CharSet.Unicode)]
-    public static extern int PeerGroupAddRecord(IntPtr hGroup, ref PEER_RECORD pRecord, out Guid pRecordId);
-
-    [DllImport("p2p", CharSet = CharSet.Unicode)]
-    public static extern int PeerGroupGetRecord(IntPtr hGroup, ref Guid pRecordId, out IntPtr ppRecord);
-
-    // Check throws for a failing HRESULT (negative as an int).
-    public static void Check(int hr, string call)
-    {
-        if (hr < 0) throw new Exception(string.Format("{0} failed: 0x{1:X8}", call, hr));
-    }
-
-    // TakeString reads a string the library returned and frees it.
-    public static string TakeString(IntPtr p)
-    {
-        string s = Marshal.PtrToStringUni(p);
-        PeerFreeData(p);
-        return s;
-    }
-}
+using P2P;
 
 static class Example
 {
@@ -106,61 +21,33 @@ static class Example
 
     static int Main()
     {
-        if (Marshal.SizeOf(typeof(P2P.PEER_RECORD)) != 128 || Marshal.SizeOf(typeof(P2P.PEER_GROUP_PROPERTIES)) != 96)
+        using (PeerRuntime.Startup())                     // PeerGroupStartup ... PeerGroupShutdown
         {
-            Console.WriteLine("structure layout differs from Windows x64");
-            return 1;
-        }
-        P2P.PEER_VERSION_DATA version;
-        P2P.Check(P2P.PeerGroupStartup(P2P.PEER_GROUP_VERSION, out version), "PeerGroupStartup");
-        try
-        {
-            IntPtr p;
             const string friendly = "Hello from C# \u00e9\u65e5 \U0001F600";
-            P2P.Check(P2P.PeerIdentityCreate("hello", friendly, IntPtr.Zero, out p), "PeerIdentityCreate");
-            string identity = P2P.TakeString(p);
+            string identity = PeerIdentity.Create("hello", friendly);
             Console.WriteLine("identity: " + identity);
-            P2P.Check(P2P.PeerIdentityGetFriendlyName(identity, out p), "PeerIdentityGetFriendlyName");
-            Console.WriteLine("friendly name round trip: " + (P2P.TakeString(p) == friendly ? "same" : "DIFFERENT"));
+            Console.WriteLine("friendly name round trip: " +
+                              (PeerIdentity.GetFriendlyName(identity) == friendly ? "same" : "DIFFERENT"));
 
-            var props = new P2P.PEER_GROUP_PROPERTIES
+            using (var group = PeerGroup.Create(identity, "greetings", "Greetings"))
+            using (var events = group.RegisterEvents(PeerGroupEventType.RecordChanged))
             {
-                dwSize = (uint)Marshal.SizeOf(typeof(P2P.PEER_GROUP_PROPERTIES)),
-                pwzCreatorPeerName = identity,
-                pwzClassifier = "greetings",
-                pwzFriendlyName = "Greetings",
-            };
-            IntPtr group;
-            P2P.Check(P2P.PeerGroupCreate(ref props, out group), "PeerGroupCreate");
+                Guid id = group.AddRecord(Note, Encoding.UTF8.GetBytes("Hello, group!"), DateTime.UtcNow.AddHours(1));
+                PeerGroupEvent e = events.Next(TimeSpan.FromSeconds(5)); // waits on the eventfd the library signals
+                Console.WriteLine("event: record {0} {1}", e.RecordId, e.RecordChange);
 
-            byte[] text = Encoding.UTF8.GetBytes("Hello, group!");
-            IntPtr data = Marshal.AllocHGlobal(text.Length);
-            Marshal.Copy(text, 0, data, text.Length);
-            var record = new P2P.PEER_RECORD
+                PeerRecord r = group.GetRecord(id);
+                Console.WriteLine("record {0}: type {1}, version {2}: {3}", r.Id, r.Type, r.Version, Encoding.UTF8.GetString(r.Data));
+                Console.WriteLine("signed by: " + r.ModifiedBy);
+            }
+            try
             {
-                dwSize = (uint)Marshal.SizeOf(typeof(P2P.PEER_RECORD)),
-                type = Note,
-                ftExpiration = P2P.FILETIME.From(DateTime.UtcNow.AddHours(1)),
-                data = new P2P.PEER_DATA { cbData = (uint)text.Length, pbData = data },
-            };
-            Guid id;
-            P2P.Check(P2P.PeerGroupAddRecord(group, ref record, out id), "PeerGroupAddRecord");
-            Marshal.FreeHGlobal(data);
-
-            IntPtr got;
-            P2P.Check(P2P.PeerGroupGetRecord(group, ref id, out got), "PeerGroupGetRecord");
-            var r = (P2P.PEER_RECORD)Marshal.PtrToStructure(got, typeof(P2P.PEER_RECORD));
-            byte[] back = new byte[r.data.cbData];
-            Marshal.Copy(r.data.pbData, back, 0, back.Length);
-            Console.WriteLine("record {0}: type {1}, version {2}: {3}", r.id, r.type, r.dwVersion, Encoding.UTF8.GetString(back));
-            Console.WriteLine("signed by: " + Marshal.PtrToStringUni(r.pwzModifiedById));
-            P2P.PeerFreeData(got);
-
-            P2P.Check(P2P.PeerGroupClose(group), "PeerGroupClose");
-        }
-        finally
-        {
-            P2P.Check(P2P.PeerGroupShutdown(), "PeerGroupShutdown");
+                PeerGroup.Open(identity, "0.no-such-group");
+            }
+            catch (PeerException e)
+            {
+                Console.WriteLine("as expected: " + e.Name);
+            }
         }
         Console.WriteLine("done");
         return 0;
