@@ -6,6 +6,7 @@ import (
 	"net/netip"
 	"time"
 
+	"p2p/core/group"
 	"p2p/core/peererr"
 )
 
@@ -14,6 +15,20 @@ import (
 // within it on a LAN, and the punch costs only a few small messages if it
 // was not needed.
 const punchHeadStart = 150 * time.Millisecond
+
+// headStart is how long direct dials to peer run before a punch joins
+// them: none when peer publishes a reflexive or mapped candidate (it
+// knows it is behind a NAT, so its interface addresses are likely out of
+// reach), else punchHeadStart.
+func (n *Node) headStart(peer string) time.Duration {
+	p, _ := n.e.MemberPresence(peer)
+	for _, c := range p.Candidates {
+		if c.Kind != group.CandidateHost {
+			return 0
+		}
+	}
+	return punchHeadStart
+}
 
 // upgradeAfter are the delays, after a relayed connection opened, of the
 // punches that try to move it to a direct path.
@@ -48,7 +63,7 @@ func (n *Node) reach(peer string, addrs []netip.AddrPort, traverse bool) (*neigh
 	}
 	var headStart <-chan time.Time
 	if traverse {
-		t := time.NewTimer(punchHeadStart)
+		t := time.NewTimer(n.headStart(peer))
 		defer t.Stop()
 		headStart = t.C
 	}

@@ -15,6 +15,7 @@ import (
 	"net"
 	"net/netip"
 	"os"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -32,7 +33,8 @@ type Options struct {
 	// Listen is the UDP address to listen on; empty means $P2P_LISTEN if
 	// set, else every interface on a port the OS picks.
 	Listen string
-	// Degree is how many neighbours a member keeps (default 4).
+	// Degree is how many neighbours a member keeps (default $P2P_DEGREE,
+	// else 4).
 	Degree int
 	// MaxNeighbors bounds neighbours, inbound included (default 16).
 	MaxNeighbors int
@@ -56,6 +58,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.Listen == "" {
 		o.Listen = ":0"
+	}
+	if o.Degree <= 0 {
+		o.Degree, _ = strconv.Atoi(os.Getenv("P2P_DEGREE"))
 	}
 	if o.Degree <= 0 {
 		o.Degree = 4

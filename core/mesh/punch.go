@@ -37,7 +37,7 @@ import (
 const (
 	punchReplyTimeout = 3 * time.Second
 	punchSyncTimeout  = 5 * time.Second
-	punchMinWindow    = 500 * time.Millisecond
+	punchMinWindow    = 300 * time.Millisecond
 	punchMaxWindow    = 3 * time.Second
 	punchProbeBudget  = 64 // probes one side sends in one punch
 	punchCoordinators = 3  // coordinators tried by one punch
