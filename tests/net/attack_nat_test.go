@@ -1,9 +1,11 @@
 package net_test
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestAttackNAT: a genuine member abuses hole punching and relaying
@@ -77,4 +79,64 @@ func TestAttackNAT(t *testing.T) {
 		"unobserved) and a flood of them; relay exhaustion by one member",
 		"refused or answered without a probe; third party got 0 packets; "+rf["ready"]+" of 12 relay sessions granted; "+
 			"state unchanged; records and direct traffic flow", hrName(hrNotAuthorized))
+}
+
+// TestAttackNATRelay: in the NAT lab, the only member willing to relay
+// between A and C (behind the port-preserving and the port-randomising
+// NAT) is the attacker: P refuses to relay (P2P_RELAY=0, published in its
+// presence). The attacker changes one byte of every 5th datagram it
+// relays and sends every 7th again later. QUIC, authenticated end to end
+// between A and C, drops both: 1,000 messages each way arrive whole, in
+// order and once, and records keep flowing.
+func TestAttackNATRelay(t *testing.T) {
+	l := newLab(t)
+	peers := natGroup(t, l, "P2P_RELAY=0")
+	p, a, c := peers[0], peers[1], peers[3]
+	public := labHosts["public"]
+	home := t.TempDir()
+	attacker, xml := attackerIdentity(t, home)
+	inv := writeInvitation(t, p.OK("invite %s", xml))
+	startAttackerIn(t, l.name("public"), "-home", home, "-mode", "enroll", "-invitation", inv,
+		"-addr", memberAddress(t, p), "-bind", public).finish(time.Minute)
+	for _, q := range peers {
+		waitMember(t, q, attacker)
+	}
+	relay := startAttackerIn(t, l.name("public"), "-home", home, "-mode", "relay", "-invitation", inv, "-bind", public)
+	listen := strings.Fields(relay.expect("listening ", 30*time.Second))[1]
+	ip, port, _ := strings.Cut(listen, ":")
+	a.OK("connect-addr %s %s", ip, port)
+	c.OK("connect-addr %s %s", ip, port)
+	relay.expect("member ", 30*time.Second)
+	relay.expect("member ", 30*time.Second)
+
+	ac, ca, ms := openPair(t, a, c)
+	path := a.OK("path %d", ac)
+	if !strings.HasPrefix(path, "relayed "+public+":") || strings.HasSuffix(path, ":"+port) {
+		t.Fatalf("A -> C runs %s, want relayed through the attacker's session port", path)
+	}
+	relay.expect("relaying ", 10*time.Second)
+	sa := a.Send("send %d 1000 4096", ac)
+	sc := c.Send("send %d 1000 4096", ca)
+	for i, ch := range []<-chan reply{c.Send("recv 1000 90"), a.Send("recv 1000 90")} {
+		q := []*Peer{c, a}[i]
+		out, err := q.Await(ch, 2*time.Minute)
+		if err != nil || field(t, out, "got") != 1000 {
+			t.Fatalf("%s received %q through the tampering relay: %v", q.Name, out, err)
+		}
+	}
+	for i, ch := range []<-chan reply{sa, sc} {
+		if _, err := []*Peer{a, c}[i].Await(ch, time.Minute); err != nil {
+			t.Fatalf("send: %v", err)
+		}
+	}
+	lines := relay.finish(30 * time.Second)
+	st := fieldsOf(t, lines, "relay-stats")
+	if st["tampered"] == "0" || st["replayed"] == "0" {
+		t.Fatalf("the relay changed %s and replayed %s datagrams: the attack did not run", st["tampered"], st["replayed"])
+	}
+	id := p.OK("add-text honest traffic after a tampering relay")
+	waitAll(t, peers, time.Minute, "wait-id %s 45", id)
+	logAttack(t, "5 a relay that changes one datagram in 5 and replays one in 7 (connected after "+fmt.Sprint(ms)+" ms)",
+		fmt.Sprintf("QUIC dropped them (%s changed, %s replayed of %s): 1,000 messages each way whole and in order; records flow",
+			st["tampered"], st["replayed"], st["forwarded"]), hrName(0))
 }

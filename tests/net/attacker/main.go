@@ -60,6 +60,10 @@
 //	    signed by the attacker although the member sees it elsewhere; a
 //	    flood of punches and of relay sessions; prints the answers and
 //	    what the third party received.
+//	-mode relay -invitation FILE [-bind IP]
+//	    a member that others connect to and that relays for them,
+//	    changing one datagram in 5 and replaying one in 7; until stdin
+//	    closes, then prints its counts.
 //
 // Malformed traffic:
 //
@@ -199,6 +203,8 @@ func run(o options) error {
 		return frames(ctx, d, i, o.addr)
 	case "nat":
 		return natAttacks(ctx, d, i, o.addr, o.victim)
+	case "relay":
+		return tamperingRelay(ctx, d, i)
 	}
 	return fmt.Errorf("unknown mode %q", o.mode)
 }

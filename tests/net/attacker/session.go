@@ -42,6 +42,7 @@ type session struct {
 	acks    chan uint64
 	replies chan *wire.SyncReply
 	nat     chan natMessage // Punch and Relay messages (sessions that sent HelloNAT)
+	serving bool            // a member connected to the attacker: answer its reconciliation and barriers
 	done    chan struct{}   // closed when the reader stops
 
 	mu       sync.Mutex
@@ -135,6 +136,19 @@ func (ss *session) readLoop(br *bufio.Reader) {
 		case wire.TSyncReply:
 			if m, err := wire.DecodeSyncReply(payload); err == nil {
 				ss.replies <- m
+			}
+		case wire.TFingerprints:
+			// Claim to hold exactly what the member holds.
+			if m, err := wire.DecodeFingerprints(payload); err == nil && ss.serving {
+				reply := &wire.SyncReply{Round: m.Round}
+				for _, b := range m.Buckets {
+					reply.Replies = append(reply.Replies, wire.BucketReply{Prefix: b.Prefix, Outcome: wire.BucketEqual})
+				}
+				go ss.write(wire.TSyncReply, reply.Encode())
+			}
+		case wire.TBarrier:
+			if ss.serving {
+				go ss.write(wire.TBarrierAck, payload)
 			}
 		case wire.TPunch, wire.TRelay:
 			select {
