@@ -68,6 +68,10 @@ func (s *natState) init() {
 func (n *Node) startNAT() {
 	n.run(n.controlLoop)
 	n.run(n.candidateLoop)
+	n.run(func() {
+		<-n.ctx.Done()
+		n.closeRelays()
+	})
 	if *n.opts.PortMapping {
 		n.run(n.portMapLoop)
 	}

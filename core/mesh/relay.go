@@ -230,6 +230,19 @@ func (n *Node) relayRequest(from *neighbor, m *wire.Relay) {
 	})
 }
 
+// closeRelays ends every session this node relays (the node is closing).
+func (n *Node) closeRelays() {
+	n.nat.mu.Lock()
+	sessions := make([]*relaySession, 0, len(n.nat.relays))
+	for _, s := range n.nat.relays {
+		sessions = append(sessions, s)
+	}
+	n.nat.mu.Unlock()
+	for _, s := range sessions {
+		s.close(nil, 0)
+	}
+}
+
 // tokenBucket bounds bytes per second; it is used by one goroutine.
 type tokenBucket struct {
 	rate, burst, tokens float64
