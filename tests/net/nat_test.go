@@ -63,7 +63,8 @@ func openPair(t *testing.T, x, y *Peer) (xID, yID uint64, ms float64) {
 // each way: pairs with the public member and the two port-preserving
 // NATs connect directly (the latter by a hole punch through P, so the
 // path is the other NAT's public address), pairs with the
-// port-randomising NAT are relayed through P. Then the relay is killed
+// port-randomising NAT are relayed through P; A and B also become
+// neighbours through a punch. Then the relay is killed
 // in the middle of a transfer: both ends get PEER_DISCONNECTED and the
 // blocked sender returns, within seconds.
 func TestNATLab(t *testing.T) {
@@ -122,9 +123,23 @@ func TestNATLab(t *testing.T) {
 		t.Logf("NAT MATRIX | %s", m)
 	}
 
+	// Neighbour connections are punched too: A and B become neighbours.
+	a, b := byName["A"], byName["B"]
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		out, err := a.Do(time.Minute, "connections 1")
+		if err == nil && strings.Contains(out, b.Identity) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("A and B never became neighbours: A's neighbours are %q (%v)", out, err)
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+
 	// A relay killed mid-transfer: C streams to A through P, A reading,
 	// when P dies.
-	a, c := byName["A"], byName["C"]
+	c := byName["C"]
 	aID, cID, _ := openPair(t, a, c)
 	if path := a.OK("path %d", aID); !strings.HasPrefix(path, "relayed") {
 		t.Fatalf("A -> C runs %s, want relayed", path)
