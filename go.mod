@@ -5,10 +5,16 @@ go 1.26.8
 require (
 	github.com/Microsoft/go-winio v0.6.2
 	github.com/google/uuid v1.6.0
+	github.com/huin/goupnp v1.3.0
+	github.com/jackpal/gateway v1.0.6
+	github.com/jackpal/go-nat-pmp v1.0.2
 	github.com/mattn/go-sqlite3 v1.14.53
 	github.com/quic-go/quic-go v0.65.0
 	golang.org/x/crypto v0.54.0
 	golang.org/x/sys v0.50.0
 )
 
-require golang.org/x/net v0.56.0 // indirect
+require (
+	golang.org/x/net v0.56.0 // indirect
+	golang.org/x/sync v0.22.0 // indirect
+)

@@ -722,6 +722,15 @@ P2P_ROLE_GUIDS(P2P_DEFINE_ROLE_GUID_)
 #define PEER_S_ALREADY_CONNECTED ((HRESULT)0x00632000L)
 #define PEER_S_SUBSCRIPTION_EXISTS ((HRESULT)0x00636000L)
 #define PEER_S_NO_CONNECTIVITY ((HRESULT)0x00630005L)
+
+/* An extension of this library, not in Windows' p2p.h: in the dwFlags of
+ * a PEER_CONNECTION_INFO from PeerGroupEnumConnections, beside
+ * PEER_CONNECTION_DIRECT, it marks a direct connection that runs through
+ * a relay member (the two members reach each other no other way); the
+ * connection's address is then the relay's. */
+#ifndef PEER_CONNECTION_RELAYED
+#define PEER_CONNECTION_RELAYED 0x0004
+#endif
 #define PEER_S_ALREADY_A_MEMBER ((HRESULT)0x00630006L)
 #define PEER_E_CANNOT_CONVERT_PEER_NAME ((HRESULT)0x80634001L)
 #define PEER_E_INVALID_PEER_HOST_NAME ((HRESULT)0x80634002L)

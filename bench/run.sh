@@ -41,6 +41,14 @@ run "one group, many applications: attached against hosting (bench/sharing)" \
 	go test -run '^$' -bench . -benchtime 1x -timeout 30m ./bench/sharing/
 run "direct connections through the C ABI (bench/direct)" \
 	go test -run '^$' -bench . -benchtime 1x -timeout 30m ./bench/direct/
+# The NAT lab (network namespaces, root only) lives with the
+# multi-process tests it shares its lab and peer harness with.
+if [ "$(id -u)" = 0 ]; then
+	run "NAT traversal in a lab of network namespaces (tests/net TestNATBench)" \
+		env P2P_NAT_BENCH=1 go test -count=1 -run '^TestNATBench$' -v -timeout 20m ./tests/net/
+else
+	echo "==> NAT lab skipped: it needs root (network namespaces)" | tee -a "$log"
+fi
 
 # The AddRecord benchmark reports metrics rather than a SUMMARY line.
 addrecord=$(awk '/^BenchmarkAddRecord/ {

@@ -13,18 +13,49 @@ import (
 )
 
 // presenceData is the payload of a presence record: where an online
-// member can be reached.
+// member can be reached. Addresses are every address worth dialling (all
+// candidates'); members that know NAT traversal also publish their
+// candidates with their kinds and whether they relay for others. Older
+// members read Addresses only.
 type presenceData struct {
-	NodeID    uint64           `json:"node"`
-	Addresses []netip.AddrPort `json:"addrs"`
+	NodeID     uint64           `json:"node"`
+	Addresses  []netip.AddrPort `json:"addrs"`
+	Candidates []Candidate      `json:"cands,omitempty"`
+	Relay      bool             `json:"relay,omitempty"`
 }
+
+// maxPresenceAddresses bounds the addresses and candidates of a presence
+// record.
+const maxPresenceAddresses = 32
 
 func decodePresence(b []byte) (*presenceData, bool) {
 	var p presenceData
-	if err := json.Unmarshal(b, &p); err != nil || len(p.Addresses) > 32 {
+	if err := json.Unmarshal(b, &p); err != nil || len(p.Addresses) > maxPresenceAddresses || len(p.Candidates) > maxPresenceAddresses {
 		return nil, false
 	}
 	return &p, true
+}
+
+// Candidate kinds: how a member learned an address of its own.
+const (
+	CandidateHost      = "host"      // an address of one of its interfaces
+	CandidateMapped    = "mapped"    // a port mapping on its gateway (UPnP-IGD, NAT-PMP)
+	CandidateReflexive = "reflexive" // where members it connected to saw its packets come from
+)
+
+// Candidate is an address where a member may be reached, and how it
+// learned it.
+type Candidate struct {
+	Addr netip.AddrPort `json:"a"`
+	Kind string         `json:"k"`
+}
+
+// Presence is what a member publishes while online.
+type Presence struct {
+	NodeID     uint64
+	Addresses  []netip.AddrPort // every address to dial, in order of preference
+	Candidates []Candidate      // the same addresses with their kinds
+	Relay      bool             // it relays for other members
 }
 
 // loadPresence reads the live presence records.
@@ -74,11 +105,23 @@ func (e *Engine) PresenceRefresh() time.Duration {
 // (PEER_RECORD_FLAG_AUTOREFRESH) and lapses after the presence lifetime
 // if the member vanishes.
 func (e *Engine) PublishPresence(nodeID uint64, addrs []netip.AddrPort) error {
+	return e.PublishPresenceInfo(Presence{NodeID: nodeID, Addresses: addrs})
+}
+
+// PublishPresenceInfo is PublishPresence with the member's candidates
+// and relay setting.
+func (e *Engine) PublishPresenceInfo(pr Presence) error {
 	p := e.Properties()
 	if p.Flags&FlagDisablePresence != 0 {
 		return nil
 	}
-	b, _ := json.Marshal(presenceData{NodeID: nodeID, Addresses: addrs})
+	if len(pr.Addresses) > maxPresenceAddresses {
+		pr.Addresses = pr.Addresses[:maxPresenceAddresses]
+	}
+	if len(pr.Candidates) > maxPresenceAddresses {
+		pr.Candidates = pr.Candidates[:maxPresenceAddresses]
+	}
+	b, _ := json.Marshal(presenceData{NodeID: pr.NodeID, Addresses: pr.Addresses, Candidates: pr.Candidates, Relay: pr.Relay})
 	exp := filetime.Now().Add(time.Duration(p.PresenceLifetime) * time.Second)
 	return e.writeSystemFlags(PresenceType, presenceRecordID(e.groupName, e.id.PeerName), b, exp, record.FlagAutoRefresh)
 }
@@ -132,4 +175,29 @@ func (e *Engine) presenceOf(peerName string) (uint64, []netip.AddrPort, bool) {
 		return 0, nil, false
 	}
 	return p.NodeID, p.Addresses, true
+}
+
+// MemberPresence returns what an online member published: its node id,
+// addresses, candidates and whether it relays.
+func (e *Engine) MemberPresence(peerName string) (Presence, bool) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	p, ok := e.presence[peerName]
+	if !ok || peerName == e.id.PeerName {
+		return Presence{}, false
+	}
+	return Presence{NodeID: p.NodeID, Addresses: p.Addresses, Candidates: p.Candidates, Relay: p.Relay}, true
+}
+
+// PresentMembers lists the other members online now, by peer name.
+func (e *Engine) PresentMembers() []string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	out := make([]string, 0, len(e.presence))
+	for name := range e.presence {
+		if name != e.id.PeerName {
+			out = append(out, name)
+		}
+	}
+	return out
 }

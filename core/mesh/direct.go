@@ -52,9 +52,11 @@ const (
 type direct struct {
 	n            *Node
 	id           uint64
-	link         *neighbor
-	stream       *quic.Stream
-	neighborData bool // carries SendData on a neighbour connection
+	peerID       uint64             // the other side's id for it, when known
+	link         *neighbor          // Node.mu; changes when the connection moves (migrate.go)
+	stream       *quic.Stream       // wmu; changes when the connection moves
+	neighborData bool               // carries SendData on a neighbour connection
+	moved        chan *bufio.Reader // the stream to read once the old one ended with DirectMoved
 
 	wmu      sync.Mutex
 	pending  []byte        // framed messages not yet given to the stream
@@ -72,7 +74,8 @@ type Direct struct {
 	ConnectionID uint64
 	NodeID       uint64
 	PeerName     string
-	Address      netip.AddrPort
+	Address      netip.AddrPort // the address the connection uses (the relay's when relayed)
+	Relay        string         // peer name of the relay member, if relayed
 }
 
 // Directs lists the open direct connections.
@@ -81,7 +84,8 @@ func (n *Node) Directs() []Direct {
 	defer n.mu.Unlock()
 	var out []Direct
 	for _, d := range n.directs {
-		out = append(out, Direct{ConnectionID: d.id, NodeID: d.link.nodeID, PeerName: d.link.peer, Address: d.link.addr})
+		out = append(out, Direct{ConnectionID: d.id, NodeID: d.link.nodeID, PeerName: d.link.peer, Address: d.link.addr,
+			Relay: n.relayOf(d.link.addr)})
 	}
 	return out
 }
@@ -141,8 +145,9 @@ func (n *Node) openStream(link *neighbor, id uint64, flags uint32) (*direct, err
 	if err == nil && t != wire.TDirectOpen {
 		err = errors.New("unexpected answer")
 	}
+	var answer *wire.DirectOpen
 	if err == nil {
-		_, err = wire.DecodeDirectOpen(payload)
+		answer, err = wire.DecodeDirectOpen(payload)
 	}
 	if err != nil {
 		s.CancelRead(0)
@@ -150,7 +155,8 @@ func (n *Node) openStream(link *neighbor, id uint64, flags uint32) (*direct, err
 		return nil, fmt.Errorf("direct connection refused: %v: %w", err, peererr.ErrConnectionRefused)
 	}
 	s.SetDeadline(time.Time{})
-	d := &direct{n: n, id: id, link: link, stream: s, neighborData: flags&wire.DirectNeighborData != 0}
+	d := &direct{n: n, id: id, peerID: answer.ConnectionID, link: link, stream: s,
+		neighborData: flags&wire.DirectNeighborData != 0, moved: make(chan *bufio.Reader, 1)}
 	if !n.addDirect(d) {
 		s.CancelRead(0)
 		s.CancelWrite(0)
@@ -184,7 +190,12 @@ func (n *Node) acceptDirect(link *neighbor, s *quic.Stream) {
 		s.CancelWrite(0)
 		return
 	}
-	d := &direct{n: n, link: link, stream: s, neighborData: open.Flags&wire.DirectNeighborData != 0}
+	if open.Flags&wire.DirectResume != 0 {
+		n.resumeDirect(link, s, br, open)
+		return
+	}
+	d := &direct{n: n, peerID: open.ConnectionID, link: link, stream: s,
+		neighborData: open.Flags&wire.DirectNeighborData != 0, moved: make(chan *bufio.Reader, 1)}
 	if d.neighborData {
 		d.id = link.id
 	} else {
@@ -249,6 +260,11 @@ func (d *direct) readLoop(br *bufio.Reader) {
 		case wire.TDirectClose:
 			d.close(false)
 			return
+		case wire.TDirectMoved:
+			if br = d.awaitMove(); br == nil {
+				d.close(false)
+				return
+			}
 		default:
 			d.close(false)
 			return
@@ -303,8 +319,9 @@ func (d *direct) flush() {
 		buf := d.pending
 		d.pending, d.spare = d.spare[:0], nil
 		d.wakeSenders()
+		s := d.stream
 		d.wmu.Unlock()
-		_, err := d.stream.Write(buf)
+		_, err := s.Write(buf)
 		d.wmu.Lock()
 		d.spare = buf[:0]
 		if err != nil {
@@ -342,29 +359,31 @@ func (d *direct) close(local bool) {
 		d.closed = true
 		flushing := d.flushing
 		d.wakeSenders()
+		s := d.stream
 		d.wmu.Unlock()
 		if local {
-			d.stream.SetWriteDeadline(time.Now().Add(directTimeout))
+			s.SetWriteDeadline(time.Now().Add(directTimeout))
 			if flushing != nil {
 				<-flushing
 			}
-			wire.WriteFrame(d.stream, wire.TDirectClose, nil)
-			d.stream.Close()
+			wire.WriteFrame(s, wire.TDirectClose, nil)
+			s.Close()
 		} else {
-			d.stream.CancelWrite(0)
+			s.CancelWrite(0)
 		}
-		d.stream.CancelRead(0)
+		s.CancelRead(0)
 		n := d.n
 		n.mu.Lock()
 		if n.directs[d.id] == d {
 			delete(n.directs, d.id)
 		}
-		if d.link.dataOut == d {
-			d.link.dataOut = nil
+		link := d.link
+		if link.dataOut == d {
+			link.dataOut = nil
 		}
 		n.mu.Unlock()
 		n.raiseDirect(event.Disconnected, d)
-		n.releaseLink(d.link)
+		n.releaseLink(link)
 	})
 }
 
@@ -431,8 +450,8 @@ func (n *Node) linkTo(peerName string, addr netip.AddrPort) (*neighbor, error) {
 	var found *neighbor
 	for _, set := range []map[uint64]*neighbor{n.neighbors, n.links} {
 		for _, nb := range set {
-			if nb.peer == peerName && (!addr.IsValid() || nb.addr == addr) {
-				found = nb
+			if nb.peer == peerName && (!addr.IsValid() || nb.addr == addr) && (found == nil || n.isRelayAddr(found.addr)) {
+				found = nb // a direct path rather than a relayed one
 			}
 		}
 	}
@@ -453,22 +472,19 @@ func (n *Node) linkTo(peerName string, addr netip.AddrPort) (*neighbor, error) {
 	if len(addrs) == 0 {
 		return nil, fmt.Errorf("%s is not online: %w", peerName, peererr.ErrConnectionFailed)
 	}
-	var lastErr error
-	for _, a := range addrs {
-		link, err := n.dialDirect(a, peerName)
-		if err == nil {
-			return link, nil
-		}
-		lastErr = err
-	}
-	return nil, lastErr
+	return n.reach(peerName, addrs, !addr.IsValid())
 }
 
 // dialDirect opens a direct-only connection to the member peerName at a.
 func (n *Node) dialDirect(a netip.AddrPort, peerName string) (*neighbor, error) {
-	ctx, cancel := context.WithTimeout(n.ctx, dialTimeout)
+	return n.dialLink(n.ctx, a, peerName, quicConfig())
+}
+
+// dialLink is dialDirect with a context and QUIC configuration.
+func (n *Node) dialLink(ctx context.Context, a netip.AddrPort, peerName string, conf *quic.Config) (*neighbor, error) {
+	ctx, cancel := context.WithTimeout(ctx, dialTimeout)
 	defer cancel()
-	conn, err := n.tr.Dial(ctx, net.UDPAddrFromAddrPort(a), n.tlsConfig(), quicConfig())
+	conn, err := n.tr.Dial(ctx, net.UDPAddrFromAddrPort(a), n.tlsConfig(), conf)
 	if err != nil {
 		return nil, fmt.Errorf("dial %s: %v: %w", a, err, peererr.ErrConnectionFailed)
 	}

@@ -3,6 +3,8 @@ package mesh
 import (
 	"errors"
 	"time"
+
+	"p2p/core/event"
 )
 
 // DropAndDefer closes every neighbour connection of n and defers every
@@ -17,4 +19,51 @@ func (n *Node) DropAndDefer(d time.Duration) {
 	for _, nb := range n.neighborList() {
 		nb.close(errors.New("test: dropped"))
 	}
+}
+
+// OpenRelayedDirect opens a direct connection to peer through a relay
+// member, skipping the direct dials and the punch, for tests of the
+// relay and of moving off it.
+func (n *Node) OpenRelayedDirect(peer string) (uint64, error) {
+	link, err := n.relay(n.ctx, peer)
+	if err != nil {
+		return 0, err
+	}
+	id := n.connIDs.Add(1)
+	d, err := n.openStream(link, id, 0)
+	if err != nil {
+		return 0, err
+	}
+	n.raiseDirect(event.Connected, d)
+	return id, nil
+}
+
+// UpgradeNow punches to peer and moves the direct connections of its
+// relayed link onto the punched one, as the background upgrade does.
+func (n *Node) UpgradeNow(peer string) (int, error) {
+	var relayed *neighbor
+	n.mu.Lock()
+	for _, nb := range n.links {
+		if nb.peer == peer && n.isRelayAddr(nb.addr) {
+			relayed = nb
+		}
+	}
+	n.mu.Unlock()
+	if relayed == nil {
+		return 0, errors.New("no relayed link")
+	}
+	link, err := n.punch(n.ctx, peer, 0)
+	if err != nil {
+		return 0, err
+	}
+	moved := n.moveDirects(relayed, link)
+	n.releaseLink(link)
+	return moved, nil
+}
+
+// RelaySessions is how many sessions n relays now.
+func (n *Node) RelaySessions() int {
+	n.nat.mu.Lock()
+	defer n.nat.mu.Unlock()
+	return len(n.nat.relays)
 }

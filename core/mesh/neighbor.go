@@ -55,6 +55,7 @@ type neighbor struct {
 	peer   string // identity peer name
 	addr   netip.AddrPort
 	dialed bool
+	natCap bool // the peer speaks the NAT-traversal messages (HelloNAT / CapNAT)
 
 	validTo    filetime.FILETIME // when the peer's credential ends
 	directOnly bool              // carries direct connections only
@@ -162,6 +163,7 @@ func (n *Node) clientHandshake(ctx context.Context, conn *quic.Conn, a netip.Add
 	if pw != "" {
 		flags |= wire.HelloPassword
 	}
+	flags |= wire.HelloNAT
 	hello := &wire.Hello{Version: wire.Version, Group: n.e.GroupPeerName(), NodeID: n.nodeID, Chain: chain,
 		FriendlyName: n.e.Identity().FriendlyName, Addresses: n.Addresses(), Flags: flags}
 	s.SetDeadline(time.Now().Add(handshakeTimeout))
@@ -215,8 +217,12 @@ func (n *Node) clientHandshake(ctx context.Context, conn *quic.Conn, a netip.Add
 	}
 	s.SetDeadline(time.Time{})
 	n.addCandidates(w.Addresses)
+	if w.Caps&wire.CapNAT != 0 && !n.isRelayAddr(a) {
+		n.learnReflexive(w.Observed)
+	}
 	nb := n.newNeighbor(conn, s, peer.PeerName, w.NodeID, true)
 	nb.validTo = validTo(peerChain)
+	nb.natCap = w.Caps&wire.CapNAT != 0
 	return nb, br, nil
 }
 
@@ -291,6 +297,9 @@ func (n *Node) accept(conn *quic.Conn) {
 	chain, _ := n.e.Chain().MarshalBinary()
 	w := &wire.Welcome{NodeID: n.nodeID, Chain: chain, FriendlyName: n.e.Identity().FriendlyName,
 		Addresses: n.Addresses(), Issued: issued}
+	if h.Flags&wire.HelloNAT != 0 {
+		w.Observed, w.Caps = addrPort(conn.RemoteAddr()), wire.CapNAT
+	}
 	if err := wire.WriteFrame(s, wire.TWelcome, w.Encode()); err != nil {
 		conn.CloseWithError(codeProtocol, "")
 		return
@@ -299,6 +308,7 @@ func (n *Node) accept(conn *quic.Conn) {
 	n.addCandidates(h.Addresses)
 	nb := n.newNeighbor(conn, s, peer.PeerName, h.NodeID, false)
 	nb.validTo = validTo(peerChain)
+	nb.natCap = h.Flags&wire.HelloNAT != 0
 	if h.Flags&wire.HelloDirectOnly != 0 {
 		nb.directOnly = true
 		if !n.addLink(nb) {
@@ -565,7 +575,7 @@ func (nb *neighbor) handle(t wire.Type, payload []byte) error {
 			return errors.New("unsolicited barrier ack")
 		}
 	default:
-		return fmt.Errorf("unknown message type %d", t)
+		return nb.handleNAT(t, payload)
 	}
 	return nil
 }

@@ -15,6 +15,7 @@ import (
 	"net"
 	"net/netip"
 	"os"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -32,7 +33,8 @@ type Options struct {
 	// Listen is the UDP address to listen on; empty means $P2P_LISTEN if
 	// set, else every interface on a port the OS picks.
 	Listen string
-	// Degree is how many neighbours a member keeps (default 4).
+	// Degree is how many neighbours a member keeps (default $P2P_DEGREE,
+	// else 4).
 	Degree int
 	// MaxNeighbors bounds neighbours, inbound included (default 16).
 	MaxNeighbors int
@@ -42,6 +44,12 @@ type Options struct {
 	// Discovery turns on LAN discovery (default on; $P2P_DISCOVERY=0 turns
 	// it off).
 	Discovery *bool
+	// Relay says whether and how much this member relays for others
+	// (relay.go; $P2P_RELAY=0 refuses).
+	Relay RelayOptions
+	// PortMapping asks the gateway for a port mapping through UPnP-IGD
+	// or NAT-PMP (default off; $P2P_PORTMAP=1 turns it on).
+	PortMapping *bool
 }
 
 func (o Options) withDefaults() Options {
@@ -50,6 +58,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.Listen == "" {
 		o.Listen = ":0"
+	}
+	if o.Degree <= 0 {
+		o.Degree, _ = strconv.Atoi(os.Getenv("P2P_DEGREE"))
 	}
 	if o.Degree <= 0 {
 		o.Degree = 4
@@ -64,6 +75,11 @@ func (o Options) withDefaults() Options {
 		on := os.Getenv("P2P_DISCOVERY") != "0"
 		o.Discovery = &on
 	}
+	if o.PortMapping == nil {
+		on := os.Getenv("P2P_PORTMAP") == "1"
+		o.PortMapping = &on
+	}
+	o.Relay = o.Relay.withDefaults()
 	return o
 }
 
@@ -98,6 +114,8 @@ type Node struct {
 	connIDs   atomic.Uint64
 	handshake chan struct{} // semaphore of pending inbound handshakes
 	payloads  payloadPool   // buffers of incoming direct messages
+	cands     *candidateSet // own addresses learned beyond the interfaces (candidates.go)
+	nat       natState      // hole punches and relay sessions (punch.go, relay.go)
 
 	mu         sync.Mutex
 	neighbors  map[uint64]*neighbor // by connection id
@@ -148,7 +166,9 @@ func Start(e *group.Engine, extra []netip.AddrPort, opts Options) (*Node, error)
 		directs:    make(map[uint64]*direct),
 		candidates: make(map[netip.AddrPort]*candidate),
 		extra:      extra,
+		cands:      newCandidateSet(),
 	}
+	n.nat.init()
 	n.connIDs.Store(binary.BigEndian.Uint64(idb[:]) >> 16 << 8) // ids start somewhere random, never reused
 	idx, err := loadIndex(e.DB())
 	if err != nil {
@@ -176,13 +196,14 @@ func Start(e *group.Engine, extra []netip.AddrPort, opts Options) (*Node, error)
 	if err := e.RefreshMember(); err != nil {
 		n.log.Warn("refresh member record", "err", err)
 	}
-	if err := e.PublishPresence(n.nodeID, n.Addresses()); err != nil {
+	if err := n.publishPresence(); err != nil {
 		n.log.Warn("publish presence", "err", err)
 	}
 	n.addCandidates(extra)
 	n.run(n.acceptLoop)
 	n.run(n.maintainLoop)
 	n.run(n.presenceLoop)
+	n.startNAT()
 	if *opts.Discovery {
 		n.run(n.discoveryLoop)
 	}
@@ -218,9 +239,10 @@ func (n *Node) NodeID() uint64 { return n.nodeID }
 // Stats returns the node's counters.
 func (n *Node) Stats() *Stats { return &n.stats }
 
-// Addresses are where this node listens: every interface address with the
-// listening port (loopback last), or the one address it was told to bind.
-func (n *Node) Addresses() []netip.AddrPort {
+// hostAddresses are where this node listens: every interface address
+// with the listening port (loopback last), or the one address it was told
+// to bind.
+func (n *Node) hostAddresses() []netip.AddrPort {
 	la, ok := n.udp.LocalAddr().(*net.UDPAddr)
 	if !ok {
 		return nil
@@ -427,6 +449,7 @@ func (n *Node) maintainLoop() {
 	for {
 		n.addCandidates(n.e.Candidates())
 		n.dialSome()
+		n.punchNeighbors()
 		if !n.e.Ready() && time.Since(start) > dialTimeout+2*time.Second {
 			n.reportNoMembers()
 		}
@@ -561,7 +584,7 @@ func (n *Node) presenceLoop() {
 			return
 		case <-time.After(n.e.PresenceRefresh()):
 		}
-		if err := n.e.PublishPresence(n.nodeID, n.Addresses()); err != nil && !errors.Is(err, context.Canceled) {
+		if err := n.publishPresence(); err != nil && !errors.Is(err, context.Canceled) {
 			n.log.Warn("refresh presence", "err", err)
 		}
 		if err := n.e.RefreshMember(); err != nil {
@@ -570,20 +593,26 @@ func (n *Node) presenceLoop() {
 	}
 }
 
-// Connection flags, as PEER_CONNECTION_FLAGS.
+// Connection flags, as PEER_CONNECTION_FLAGS, and this library's
+// ConnectionRelayed.
 const (
 	ConnectionNeighbor uint32 = 0x1
 	ConnectionDirect   uint32 = 0x2
+	// ConnectionRelayed marks a direct connection that runs through a
+	// relay member; Address is then the relay's address it uses.
+	ConnectionRelayed uint32 = 0x4
 )
 
 // Connection is one PEER_CONNECTION_INFO: a neighbour or direct
-// connection.
+// connection. Address is the address the connection uses: the member's
+// own, or for a relayed one the relay's.
 type Connection struct {
 	Flags        uint32
 	ConnectionID uint64
 	NodeID       uint64
 	PeerName     string
 	Address      netip.AddrPort
+	Relay        string // peer name of the relay member, if relayed
 }
 
 // Connections lists neighbour and/or direct connections (flags:
@@ -598,8 +627,12 @@ func (n *Node) Connections(flags uint32) []Connection {
 	}
 	if flags&ConnectionDirect != 0 {
 		for _, d := range n.Directs() {
-			out = append(out, Connection{Flags: ConnectionDirect, ConnectionID: d.ConnectionID,
-				NodeID: d.NodeID, PeerName: d.PeerName, Address: d.Address})
+			f := ConnectionDirect
+			if d.Relay != "" {
+				f |= ConnectionRelayed
+			}
+			out = append(out, Connection{Flags: f, ConnectionID: d.ConnectionID,
+				NodeID: d.NodeID, PeerName: d.PeerName, Address: d.Address, Relay: d.Relay})
 		}
 	}
 	return out
@@ -619,7 +652,7 @@ func (n *Node) Resume() {
 		c.next, c.failures = time.Time{}, 0
 	}
 	n.mu.Unlock()
-	if err := n.e.PublishPresence(n.nodeID, n.Addresses()); err != nil {
+	if err := n.publishPresence(); err != nil {
 		n.log.Warn("publish presence after resume", "err", err)
 	}
 	n.dialSome()

@@ -20,13 +20,18 @@ type Hello struct {
 
 // Welcome accepts a Hello with the listening member's own credentials;
 // after a password proof it also carries the credential issued to the
-// joiner.
+// joiner. To a Hello with HelloNAT it adds, after the fields above, the
+// address the member sees the dialler's packets come from (Observed: the
+// dialler's reflexive address) and its own capabilities (Caps, CapNAT
+// set); a Welcome to an older dialler ends at Issued.
 type Welcome struct {
 	NodeID       uint64
 	Chain        []byte
 	FriendlyName string
 	Addresses    []netip.AddrPort
 	Issued       []byte
+	Observed     netip.AddrPort // with Caps != 0 only
+	Caps         uint32         // 0: the fields end at Issued
 }
 
 // Refuse ends a connection attempt with an HRESULT and a reason.
@@ -105,6 +110,16 @@ const (
 	// HelloPassword asks to join with the group password: the Hello
 	// carries no credential and the member answers with a challenge.
 	HelloPassword uint32 = 0x2
+	// HelloNAT says the dialler speaks the NAT-traversal messages (Punch,
+	// Relay, DirectOpen with DirectResume) and wants the Welcome's
+	// Observed and Caps.
+	HelloNAT uint32 = 0x4
+)
+
+// Welcome capabilities.
+const (
+	// CapNAT: the member speaks the NAT-traversal messages.
+	CapNAT uint32 = 0x1
 )
 
 // DirectOpen starts a direct connection on a new stream; the accepting
@@ -112,6 +127,7 @@ const (
 type DirectOpen struct {
 	ConnectionID uint64 // the sender's id for it
 	Flags        uint32
+	Resume       uint64 // with DirectResume only: the receiver's id of the connection moved here
 }
 
 // DirectOpen flags.
@@ -120,6 +136,12 @@ const (
 	// on a neighbour connection: data arrives under the neighbour
 	// connection's id and no DIRECT_CONNECTION events are raised.
 	DirectNeighborData uint32 = 0x1
+	// DirectResume moves an open direct connection (the receiver's id in
+	// Resume) onto this stream, which may belong to another QUIC
+	// connection to the same member: after it, each side sends a
+	// DirectMoved on the old stream and its later messages here. Sent only
+	// to members whose Welcome or Hello showed the NAT capability.
+	DirectResume uint32 = 0x2
 )
 
 // Data is one application message on a direct connection.
@@ -182,6 +204,10 @@ func (m *Welcome) Encode() []byte {
 	e.str(m.FriendlyName)
 	e.addrs(m.Addresses)
 	e.bytes(m.Issued)
+	if m.Caps != 0 {
+		e.addr(m.Observed)
+		e.u32(m.Caps)
+	}
 	return e.b
 }
 
@@ -190,6 +216,12 @@ func DecodeWelcome(b []byte) (*Welcome, error) {
 	d := dec{b: b}
 	m := &Welcome{NodeID: d.u64(), Chain: d.bytes(maxChain, "chain"),
 		FriendlyName: d.str(maxString, "friendly name"), Addresses: d.addrs(), Issued: d.bytes(maxChain, "issued")}
+	if d.err == nil && len(d.b) > 0 {
+		m.Observed = d.optAddr()
+		if m.Caps = d.u32(); m.Caps == 0 {
+			d.fail("capabilities")
+		}
+	}
 	return m, d.end()
 }
 
@@ -413,6 +445,9 @@ func (m *DirectOpen) Encode() []byte {
 	var e enc
 	e.u64(m.ConnectionID)
 	e.u32(m.Flags)
+	if m.Flags&DirectResume != 0 {
+		e.u64(m.Resume)
+	}
 	return e.b
 }
 
@@ -420,6 +455,9 @@ func (m *DirectOpen) Encode() []byte {
 func DecodeDirectOpen(b []byte) (*DirectOpen, error) {
 	d := dec{b: b}
 	m := &DirectOpen{ConnectionID: d.u64(), Flags: d.u32()}
+	if m.Flags&DirectResume != 0 {
+		m.Resume = d.u64()
+	}
 	return m, d.end()
 }
 

@@ -45,6 +45,9 @@ const (
 	TDirectClose       Type = 12 // the direct connection ends
 	TPasswordChallenge Type = 13 // member -> password joiner: credential and KDF parameters
 	TPasswordProof     Type = 14 // password joiner -> member: proof of the password
+	TPunch             Type = 15 // hole punching through a common neighbour (HelloNAT / CapNAT peers only)
+	TRelay             Type = 16 // relay sessions through a common neighbour (HelloNAT / CapNAT peers only)
+	TDirectMoved       Type = 17 // the last frame of a direct stream whose connection moved (DirectResume)
 )
 
 // ErrMalformed is wrapped by every decoding failure.
@@ -138,6 +141,17 @@ func (e *enc) uvar(v uint64)  { e.b = binary.AppendUvarint(e.b, v) }
 func (e *enc) bytes(v []byte) { e.uvar(uint64(len(v))); e.b = append(e.b, v...) }
 func (e *enc) str(v string)   { e.uvar(uint64(len(v))); e.b = append(e.b, v...) }
 func (e *enc) fixed(v []byte) { e.b = append(e.b, v...) }
+
+// addr writes one address; the zero AddrPort is written empty.
+func (e *enc) addr(a netip.AddrPort) {
+	if !a.IsValid() {
+		e.bytes(nil)
+		return
+	}
+	b, _ := a.MarshalBinary()
+	e.bytes(b)
+}
+
 func (e *enc) addrs(a []netip.AddrPort) {
 	e.uvar(uint64(len(a)))
 	for _, ap := range a {
@@ -232,6 +246,21 @@ func (d *dec) addrs() []netip.AddrPort {
 		out = append(out, ap)
 	}
 	return out
+}
+
+// optAddr reads an address written by enc.addr: empty is the zero
+// AddrPort.
+func (d *dec) optAddr() netip.AddrPort {
+	b := d.bytes(64, "address")
+	if d.err != nil || len(b) == 0 {
+		return netip.AddrPort{}
+	}
+	var ap netip.AddrPort
+	if err := ap.UnmarshalBinary(b); err != nil || !ap.IsValid() {
+		d.fail("address")
+		return netip.AddrPort{}
+	}
+	return ap
 }
 
 // end fails unless the payload was consumed exactly.

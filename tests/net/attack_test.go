@@ -79,8 +79,18 @@ func (w lockedWriter) Write(p []byte) (int, error) {
 // ends if still running.
 func startAttacker(t *testing.T, args ...string) *attackerRun {
 	t.Helper()
+	return startAttackerIn(t, "", args...)
+}
+
+// startAttackerIn is startAttacker in network namespace netns ("": none).
+func startAttackerIn(t *testing.T, netns string, args ...string) *attackerRun {
+	t.Helper()
 	a := &attackerRun{t: t, args: args, lines: make(chan string, 4096), done: make(chan struct{})}
-	a.cmd = exec.Command(attackerBinary(t), args...)
+	if netns != "" {
+		a.cmd = exec.Command("ip", append([]string{"netns", "exec", netns, attackerBinary(t)}, args...)...)
+	} else {
+		a.cmd = exec.Command(attackerBinary(t), args...)
+	}
 	// The flood's sockets are wrapped: quic-go cannot size their buffers.
 	a.cmd.Env = append(os.Environ(), "QUIC_GO_DISABLE_RECEIVE_BUFFER_WARNING=true")
 	a.cmd.Stderr = lockedWriter{a}

@@ -164,6 +164,13 @@ func hrOf(err error) uint32 {
 // The process is stopped when the test ends.
 func StartPeer(t *testing.T, name, home string) *Peer {
 	t.Helper()
+	return startPeerAt(t, name, home, "", "127.0.0.1:0")
+}
+
+// startPeerAt starts peer.c in network namespace netns (none: "")
+// listening on listen, with its extra environment variables env.
+func startPeerAt(t *testing.T, name, home, netns, listen string, env ...string) *Peer {
+	t.Helper()
 	bin := peerBinary(t)
 	if err := os.MkdirAll(home, 0o700); err != nil {
 		t.Fatal(err)
@@ -174,8 +181,13 @@ func StartPeer(t *testing.T, name, home string) *Peer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p.cmd = exec.Command(bin)
-	p.cmd.Env = append(filteredEnv(), "P2P_HOME="+home, "P2P_LISTEN=127.0.0.1:0", "P2P_DISCOVERY=0", "P2P_LOG=info")
+	if netns != "" {
+		p.cmd = exec.Command("ip", "netns", "exec", netns, bin)
+	} else {
+		p.cmd = exec.Command(bin)
+	}
+	p.cmd.Env = append(filteredEnv(), "P2P_HOME="+home, "P2P_LISTEN="+listen, "P2P_DISCOVERY=0", "P2P_LOG=info")
+	p.cmd.Env = append(p.cmd.Env, env...)
 	p.cmd.Stderr = logf
 	p.stdin, err = p.cmd.StdinPipe()
 	if err != nil {
@@ -205,7 +217,7 @@ func filteredEnv() []string {
 	var out []string
 	for _, kv := range os.Environ() {
 		switch strings.SplitN(kv, "=", 2)[0] {
-		case "P2P_HOME", "P2P_LISTEN", "P2P_DISCOVERY", "P2P_LOG":
+		case "P2P_HOME", "P2P_LISTEN", "P2P_DISCOVERY", "P2P_LOG", "P2P_RELAY", "P2P_RELAY_RATE", "P2P_PORTMAP", "P2P_DEGREE":
 			continue
 		}
 		out = append(out, kv)

@@ -51,6 +51,20 @@
 //	    (prints "expired"), wait for a line on stdin, then use the old
 //	    connection (records, a full reconciliation) and a new one.
 //
+// Attacks on hole punching and relaying (a genuine member, connected to
+// the member at -addr, with -victim another member connected to it):
+//
+//	-mode nat -invitation FILE -victim PEERNAME
+//	    a relay to a non-member; punches naming a UDP socket of the
+//	    attacker's (a third party) unsigned, signed by another key, and
+//	    signed by the attacker although the member sees it elsewhere; a
+//	    flood of punches and of relay sessions; prints the answers and
+//	    what the third party received.
+//	-mode relay -invitation FILE [-bind IP]
+//	    a member that others connect to and that relays for them,
+//	    changing one datagram in 5 and replaying one in 7; until stdin
+//	    closes, then prints its counts.
+//
 // Malformed traffic:
 //
 //	-mode frames -invitation FILE
@@ -187,6 +201,10 @@ func run(o options) error {
 		return expire(ctx, d, i, o.addr)
 	case "frames":
 		return frames(ctx, d, i, o.addr)
+	case "nat":
+		return natAttacks(ctx, d, i, o.addr, o.victim)
+	case "relay":
+		return tamperingRelay(ctx, d, i)
 	}
 	return fmt.Errorf("unknown mode %q", o.mode)
 }

@@ -41,7 +41,9 @@ type session struct {
 
 	acks    chan uint64
 	replies chan *wire.SyncReply
-	done    chan struct{} // closed when the reader stops
+	nat     chan natMessage // Punch and Relay messages (sessions that sent HelloNAT)
+	serving bool            // a member connected to the attacker: answer its reconciliation and barriers
+	done    chan struct{}   // closed when the reader stops
 
 	mu       sync.Mutex
 	received []receivedRecord // every record the member sent, in order
@@ -57,6 +59,11 @@ type receivedRecord struct {
 // join connects to addr (or the invitation's addresses) with the
 // invitation's credential and requires a Welcome.
 func join(ctx context.Context, d *dialer, inv *invitation.Invitation, addr string) (*session, error) {
+	return joinFlags(ctx, d, inv, addr, 0)
+}
+
+// joinFlags is join with Hello flags.
+func joinFlags(ctx context.Context, d *dialer, inv *invitation.Invitation, addr string, flags uint32) (*session, error) {
 	var addrs []string
 	if addr != "" {
 		addrs = []string{addr}
@@ -77,7 +84,7 @@ func join(ctx context.Context, d *dialer, inv *invitation.Invitation, addr strin
 	if conn == nil {
 		return nil, fmt.Errorf("no member reachable at %v: %v", addrs, err)
 	}
-	s, br, t, payload, err := hello(ctx, conn, helloMsg(inv.GroupPeerName, chain, 0))
+	s, br, t, payload, err := hello(ctx, conn, helloMsg(inv.GroupPeerName, chain, flags))
 	if err != nil {
 		conn.CloseWithError(0, "")
 		return nil, err
@@ -89,7 +96,8 @@ func join(ctx context.Context, d *dialer, inv *invitation.Invitation, addr strin
 	}
 	fmt.Printf("welcome %s\n", peerOf(conn))
 	ss := &session{id: d.id, inv: inv, group: inv.GroupPeerName, conn: conn, s: s,
-		acks: make(chan uint64, 16), replies: make(chan *wire.SyncReply, 16), done: make(chan struct{})}
+		acks: make(chan uint64, 16), replies: make(chan *wire.SyncReply, 16), nat: make(chan natMessage, 256),
+		done: make(chan struct{})}
 	go ss.readLoop(br)
 	return ss, nil
 }
@@ -128,6 +136,24 @@ func (ss *session) readLoop(br *bufio.Reader) {
 		case wire.TSyncReply:
 			if m, err := wire.DecodeSyncReply(payload); err == nil {
 				ss.replies <- m
+			}
+		case wire.TFingerprints:
+			// Claim to hold exactly what the member holds.
+			if m, err := wire.DecodeFingerprints(payload); err == nil && ss.serving {
+				reply := &wire.SyncReply{Round: m.Round}
+				for _, b := range m.Buckets {
+					reply.Replies = append(reply.Replies, wire.BucketReply{Prefix: b.Prefix, Outcome: wire.BucketEqual})
+				}
+				go ss.write(wire.TSyncReply, reply.Encode())
+			}
+		case wire.TBarrier:
+			if ss.serving {
+				go ss.write(wire.TBarrierAck, payload)
+			}
+		case wire.TPunch, wire.TRelay:
+			select {
+			case ss.nat <- natMessage{t, payload}:
+			default:
 			}
 		}
 	}

@@ -35,7 +35,8 @@
  *   send <conn> <n> <max> [skew|fixed]         send-bg <conn> <n> <max> [skew|fixed]
  *   send-parallel <n> <max> <conn>...          send-wait <s>   send-progress
  *   sendone <conn> <size> [null]               recv <n> <s> [delay-ms]
- *   direct-close <conn>  connections           use <slot>  close  quit
+ *   direct-close <conn>  connections           path <conn>
+ *   use <slot>  close  quit
  *   name                 set-name <friendly>   wait-name <s> <friendly>
  * and, for the attack tests:
  *   state [id...]        wait-id <id> <s> [version]
@@ -1427,6 +1428,34 @@ static void cmd_connections(args *a) {
     PeerEndEnumeration(e);
 }
 
+/* path <conn>: how a direct or neighbour connection runs, from
+ * PeerGroupEnumConnections: "direct <ip>:<port>" or "relayed <relay
+ * ip>:<port>" (PEER_CONNECTION_RELAYED), the address it uses. */
+static void cmd_path(args *a) {
+    NEED_GROUP();
+    HPEERENUM e = NULL;
+    ULONG n = 0;
+    PVOID *items = NULL;
+    ULONGLONG id = argu(a, 1);
+    CHECK_HR(PeerGroupEnumConnections(cur()->h, PEER_CONNECTION_NEIGHBOR | PEER_CONNECTION_DIRECT, &e),
+             "PeerGroupEnumConnections");
+    PeerGetItemCount(e, &n);
+    if (n > 0 && FAILED(PeerGetNextItem(e, &n, &items))) n = 0;
+    PeerEndEnumeration(e);
+    for (ULONG i = 0; i < n; i++) {
+        PEER_CONNECTION_INFO *c = items[i];
+        if (c->ullConnectionId != id) continue;
+        const BYTE *b = c->address.sin6.sin6_addr.u.Byte;
+        unsigned port = (unsigned)((c->address.sin6.sin6_port & 0xff) << 8 | c->address.sin6.sin6_port >> 8);
+        reply_ok("%s %u.%u.%u.%u:%u", c->dwFlags & PEER_CONNECTION_RELAYED ? "relayed" : "direct", b[12], b[13], b[14],
+                 b[15], port);
+        PeerFreeData(items);
+        return;
+    }
+    if (items) PeerFreeData(items);
+    reply_err(PEER_E_CONNECTION_NOT_FOUND, "no connection %" PRIu64, (uint64_t)id);
+}
+
 /* send <conn> <count> <max> [skew|fixed] sends on one thread and waits. */
 static void cmd_send(args *a) {
     NEED_GROUP();
@@ -2013,6 +2042,7 @@ static const struct {
     {"wait-direct", cmd_wait_direct},
     {"direct-close", cmd_direct_close},
     {"connections", cmd_connections},
+    {"path", cmd_path},
     {"send", cmd_send},
     {"send-bg", cmd_send_bg},
     {"send-parallel", cmd_send_parallel},
