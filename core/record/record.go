@@ -13,6 +13,7 @@ import (
 	"github.com/google/uuid"
 
 	"p2p/core/filetime"
+	"p2p/core/sig"
 )
 
 // Record flags, as PEER_RECORD_FLAGS.
@@ -93,10 +94,9 @@ func (r *Record) Sign(groupPeerName string, key ed25519.PrivateKey) {
 }
 
 // Verify reports whether r.Signature is the modifier's signature, made with
-// the private half of pub.
+// the private half of pub, under the rules of core/sig (ZIP 215).
 func (r *Record) Verify(groupPeerName string, pub ed25519.PublicKey) bool {
-	return len(pub) == ed25519.PublicKeySize && len(r.Signature) == ed25519.SignatureSize &&
-		ed25519.Verify(pub, r.SigningBytes(groupPeerName), r.Signature)
+	return sig.Verify(pub, r.SigningBytes(groupPeerName), r.Signature)
 }
 
 // Hash is a digest of the whole record, signature included: two members
