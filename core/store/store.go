@@ -59,11 +59,15 @@ type DB struct {
 	w     *sql.DB // the single writer connection
 	r     *sql.DB // readers
 
-	mu       sync.Mutex // serialises write transactions of this process
+	mu       sync.Mutex // serialises write transactions of this process and Close
 	putStmt  *sql.Stmt
 	getStmt  *sql.Stmt // on the writer, for reads inside write transactions
 	closeErr error
 	closed   bool
+
+	pendingMu sync.Mutex
+	pending   []*writeReq // writes waiting to be committed, oldest first
+	leading   bool        // a caller is committing the writes queued
 }
 
 // Open opens or creates the database at path for the group named
@@ -386,25 +390,136 @@ func (db *DB) IntegrityCheck() error {
 	return nil
 }
 
-// write runs fn in one immediate transaction of this process's writer.
+// writeReq is one write waiting to be committed.
+type writeReq struct {
+	fn   func(tx *sql.Tx) error
+	err  error
+	done bool          // committed or failed; set before wake
+	wake chan struct{} // done, or the caller is to commit the next group
+}
+
+// maxGroup bounds how many writes one transaction commits together.
+const maxGroup = 256
+
+// write runs fn in an immediate transaction of this process's writer and
+// returns once that transaction is durable (or failed).
+//
+// Writes that arrive while another commits are committed together (group
+// commit): each caller queues its write; one caller at a time, the
+// leader, takes every queued write (up to maxGroup) and commits them in
+// one transaction, one fsync for all, then wakes their callers and hands
+// the lead to the oldest write still queued, if any. Each write of a
+// group runs inside its own savepoint, so one whose fn fails is undone
+// alone and fails alone; if the transaction itself fails (begin, commit,
+// or a savepoint that cannot be undone), every write in it fails. A nil
+// error means the write is durable.
 func (db *DB) write(fn func(tx *sql.Tx) error) error {
+	req := &writeReq{fn: fn, wake: make(chan struct{}, 1)}
+	db.pendingMu.Lock()
+	db.pending = append(db.pending, req)
+	lead := !db.leading
+	db.leading = true
+	db.pendingMu.Unlock()
+	if !lead {
+		<-req.wake
+		if req.done {
+			return req.err
+		}
+	}
+	// Leading: req is the oldest queued write, so the group holds it.
+	db.pendingMu.Lock()
+	n := min(len(db.pending), maxGroup)
+	group := db.pending[:n:n]
+	db.pending = db.pending[n:]
+	db.pendingMu.Unlock()
 	db.mu.Lock()
-	defer db.mu.Unlock()
+	db.commitLocked(group)
+	db.mu.Unlock()
+	db.pendingMu.Lock()
+	var next *writeReq
+	if len(db.pending) > 0 {
+		next = db.pending[0]
+	} else {
+		db.leading = false
+	}
+	db.pendingMu.Unlock()
+	for _, r := range group[1:] {
+		r.wake <- struct{}{}
+	}
+	if next != nil {
+		next.wake <- struct{}{}
+	}
+	return req.err
+}
+
+// commitLocked runs a group of writes in one transaction and sets each
+// one's outcome.
+func (db *DB) commitLocked(group []*writeReq) {
+	finish := func(err error) {
+		for _, r := range group {
+			if r.err == nil {
+				r.err = err
+			}
+			r.done = true
+		}
+	}
 	if db.closed {
-		return fmt.Errorf("database %s is closed: %w", db.path, peererr.ErrInvalidGroup)
+		finish(fmt.Errorf("database %s is closed: %w", db.path, peererr.ErrInvalidGroup))
+		return
 	}
 	tx, err := db.w.Begin()
 	if err != nil {
-		return fmt.Errorf("begin: %w", mapSQLErr(err, peererr.ErrDatabaseAccessdenied))
+		finish(fmt.Errorf("begin: %w", mapSQLErr(err, peererr.ErrDatabaseAccessdenied)))
+		return
 	}
-	if err := fn(tx); err != nil {
-		tx.Rollback()
-		return mapSQLErr(err, peererr.ErrInvalidDatabase)
+	if len(group) == 1 {
+		if err := group[0].fn(tx); err != nil {
+			tx.Rollback()
+			finish(mapSQLErr(err, peererr.ErrInvalidDatabase))
+			return
+		}
+	} else {
+		for _, r := range group {
+			if err := runSavepoint(tx, r.fn); err != nil {
+				r.err = mapSQLErr(err, peererr.ErrInvalidDatabase)
+				if !errors.Is(err, errSavepoint) {
+					continue
+				}
+				tx.Rollback()
+				finish(r.err)
+				return
+			}
+		}
 	}
 	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("commit: %w", mapSQLErr(err, peererr.ErrInvalidDatabase))
+		finish(fmt.Errorf("commit: %w", mapSQLErr(err, peererr.ErrInvalidDatabase)))
+		return
 	}
-	return nil
+	finish(nil) // the errors of writes undone alone stay
+}
+
+// errSavepoint marks a failure to undo one write of a group, after which
+// the transaction's state is unknown and the whole group fails.
+var errSavepoint = errors.New("savepoint")
+
+// runSavepoint runs fn inside a savepoint, undoing what it did if it
+// fails.
+func runSavepoint(tx *sql.Tx, fn func(tx *sql.Tx) error) error {
+	if _, err := tx.Exec(`SAVEPOINT w`); err != nil {
+		return fmt.Errorf("%w: %v", errSavepoint, err)
+	}
+	ferr := fn(tx)
+	if ferr != nil {
+		// A failure SQLite already rolled the whole transaction back for
+		// (a full disk, I/O) leaves no savepoint to return to.
+		if _, err := tx.Exec(`ROLLBACK TO w`); err != nil {
+			return fmt.Errorf("%w: %v after %w", errSavepoint, err, ferr)
+		}
+	}
+	if _, err := tx.Exec(`RELEASE w`); err != nil {
+		return fmt.Errorf("%w: %v", errSavepoint, err)
+	}
+	return ferr
 }
 
 type scanner interface{ Scan(dest ...any) error }
