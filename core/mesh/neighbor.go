@@ -80,7 +80,7 @@ type neighbor struct {
 	lastChecked *group.Checked // readLoop's
 
 	tasks       chan func()
-	syncReplies chan *wire.SyncReply
+	syncReplies chan *wire.RangeReply
 	barrierAcks chan uint64
 	done        chan struct{}
 }
@@ -92,7 +92,7 @@ func (n *Node) newNeighbor(conn *quic.Conn, s *quic.Stream, peer string, nodeID 
 		sentMembers: make(map[string]bool),
 		stores:      make(chan checkedBatch),
 		tasks:       make(chan func(), maxTasks),
-		syncReplies: make(chan *wire.SyncReply, 1),
+		syncReplies: make(chan *wire.RangeReply, 1),
 		barrierAcks: make(chan uint64, 1),
 		done:        make(chan struct{}),
 	}
@@ -526,14 +526,14 @@ func (nb *neighbor) handle(t wire.Type, payload []byte) error {
 			return err
 		}
 		nb.apply(m.Records)
-	case wire.TFingerprints:
-		m, err := wire.DecodeFingerprints(payload)
+	case wire.TRangeRequest:
+		m, err := wire.DecodeRangeRequest(payload)
 		if err != nil {
 			return err
 		}
 		return nb.task(func() { nb.answer(m) })
-	case wire.TSyncReply:
-		m, err := wire.DecodeSyncReply(payload)
+	case wire.TRangeReply:
+		m, err := wire.DecodeRangeReply(payload)
 		if err != nil {
 			return err
 		}
@@ -542,12 +542,12 @@ func (nb *neighbor) handle(t wire.Type, payload []byte) error {
 		default:
 			return errors.New("unsolicited sync reply")
 		}
-	case wire.TWant:
-		m, err := wire.DecodeWant(payload)
+	case wire.TRangeWant:
+		m, err := wire.DecodeRangeWant(payload)
 		if err != nil {
 			return err
 		}
-		return nb.task(func() { nb.sendWanted(m.IDs) })
+		return nb.task(func() { nb.sendWanted(m) })
 	case wire.TBarrier:
 		m, err := wire.DecodeBarrier(payload)
 		if err != nil {

@@ -610,14 +610,15 @@ func (db *DB) Digests(fn func(id, hash []byte)) error {
 	return rows.Err()
 }
 
-// WithPrefix calls fn with every record whose id starts with prefix, in id
+// WithRange calls fn with every record whose id is at least lower and
+// below upper (compared as bytes; an empty upper has no limit), in id
 // order; fn returning false stops the walk.
-func (db *DB) WithPrefix(prefix []byte, fn func(*record.Record) bool) error {
+func (db *DB) WithRange(lower, upper []byte, fn func(*record.Record) bool) error {
 	q := `SELECT ` + recordColumns + ` FROM records WHERE id >= ?`
-	args := []any{prefix}
-	if hi, ok := prefixEnd(prefix); ok {
+	args := []any{nonNil(lower)}
+	if len(upper) != 0 {
 		q += ` AND id < ?`
-		args = append(args, hi)
+		args = append(args, upper)
 	}
 	rows, err := db.r.Query(q+` ORDER BY id`, args...)
 	if err != nil {
@@ -634,17 +635,4 @@ func (db *DB) WithPrefix(prefix []byte, fn func(*record.Record) bool) error {
 		}
 	}
 	return rows.Err()
-}
-
-// prefixEnd is the smallest byte string above every string starting with
-// prefix; false when there is none (prefix empty or all 0xFF).
-func prefixEnd(prefix []byte) ([]byte, bool) {
-	end := append([]byte(nil), prefix...)
-	for i := len(end) - 1; i >= 0; i-- {
-		if end[i] < 0xFF {
-			end[i]++
-			return end[:i+1], true
-		}
-	}
-	return nil, false
 }

@@ -40,7 +40,7 @@ type session struct {
 	wmu sync.Mutex // one frame at a time
 
 	acks    chan uint64
-	replies chan *wire.SyncReply
+	replies chan *wire.RangeReply
 	done    chan struct{} // closed when the reader stops
 
 	mu       sync.Mutex
@@ -89,7 +89,7 @@ func join(ctx context.Context, d *dialer, inv *invitation.Invitation, addr strin
 	}
 	fmt.Printf("welcome %s\n", peerOf(conn))
 	ss := &session{id: d.id, inv: inv, group: inv.GroupPeerName, conn: conn, s: s,
-		acks: make(chan uint64, 16), replies: make(chan *wire.SyncReply, 16), done: make(chan struct{})}
+		acks: make(chan uint64, 16), replies: make(chan *wire.RangeReply, 16), done: make(chan struct{})}
 	go ss.readLoop(br)
 	return ss, nil
 }
@@ -125,8 +125,8 @@ func (ss *session) readLoop(br *bufio.Reader) {
 			if m, err := wire.DecodeBarrier(payload); err == nil {
 				ss.acks <- m.Seq
 			}
-		case wire.TSyncReply:
-			if m, err := wire.DecodeSyncReply(payload); err == nil {
+		case wire.TRangeReply:
+			if m, err := wire.DecodeRangeReply(payload); err == nil {
 				ss.replies <- m
 			}
 		}
@@ -195,11 +195,8 @@ func (ss *session) fetchAll(round uint64) ([]*record.Record, error) {
 	ss.mu.Lock()
 	start := len(ss.received)
 	ss.mu.Unlock()
-	var buckets []wire.Bucket
-	for b := 0; b < 256; b++ {
-		buckets = append(buckets, wire.Bucket{Prefix: []byte{byte(b)}})
-	}
-	if err := ss.write(wire.TFingerprints, (&wire.Fingerprints{Round: round, Buckets: buckets}).Encode()); err != nil {
+	all := []wire.Range{{Mode: wire.RangeEmpty}} // the whole id space
+	if err := ss.write(wire.TRangeRequest, (&wire.RangeRequest{Round: round, Ranges: all}).Encode()); err != nil {
 		return nil, err
 	}
 	select {
