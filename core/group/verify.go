@@ -26,7 +26,6 @@ type candidate struct {
 	r          *record.Record
 	signer     *member
 	introduced *member // the member a member record introduces
-	msg        []byte  // the signed bytes
 }
 
 // prepare runs every check of r but its signature, against the members
@@ -42,7 +41,7 @@ func (e *Engine) prepare(r *record.Record, now filetime.FILETIME, known map[stri
 	if err := kindOf(r.Type).check(e, r, signer.Chain.Leaf(), now); err != nil {
 		return nil, err
 	}
-	return &candidate{r: r, signer: signer, introduced: introduced, msg: r.SigningBytes(e.groupName)}, nil
+	return &candidate{r: r, signer: signer, introduced: introduced}, nil
 }
 
 // signerOf returns the member who signed r, whose credential chain
@@ -104,26 +103,40 @@ func checkShape(r *record.Record) error {
 
 // Checked is a batch of received records that passed verification,
 // waiting for Store. Check and Store are Apply in two steps, so that a
-// receiver can verify one batch while it stores the one before.
+// receiver can verify batches while it stores earlier ones.
 type Checked struct {
 	recs     []*record.Record
-	members  map[string]*member // members this batch introduces
+	members  map[string]*member // members this batch and the earlier ones it was checked after introduce
 	rejected int
 }
 
 // Len is how many records of the batch passed.
 func (c *Checked) Len() int { return len(c.recs) }
 
+// Merge joins checked batches, in order, so that Store stores them in
+// one transaction.
+func Merge(cs ...*Checked) *Checked {
+	if len(cs) == 1 {
+		return cs[0]
+	}
+	m := &Checked{members: cs[len(cs)-1].members}
+	for _, c := range cs {
+		m.recs = append(m.recs, c.recs...)
+		m.rejected += c.rejected
+	}
+	return m
+}
+
 // Check verifies a batch of received records. Records of members that
-// earlier (a batch checked but perhaps not yet stored) introduces verify
-// as if that batch were stored.
+// earlier (the batch checked before, perhaps not yet stored) or the
+// batches before it introduce verify as if those batches were stored.
 func (e *Engine) Check(recs []*record.Record, earlier *Checked) *Checked {
 	now := filetime.Now()
 	c := &Checked{members: make(map[string]*member)}
-	known := make(map[string]*member)
 	if earlier != nil {
-		maps.Copy(known, earlier.members)
+		maps.Copy(c.members, earlier.members)
 	}
+	known := c.members
 	var members, others []*record.Record
 	for _, r := range recs {
 		if r.Expired(now) {
@@ -138,8 +151,7 @@ func (e *Engine) Check(recs []*record.Record, earlier *Checked) *Checked {
 	// Member records first, so that records of a member the batch
 	// introduces verify in the same batch.
 	for _, cd := range e.verifyAll(members, now, known, c) {
-		m := cd.introduced
-		known[m.PeerName], c.members[m.PeerName] = m, m
+		known[cd.introduced.PeerName] = cd.introduced
 		c.recs = append(c.recs, cd.r)
 	}
 	for _, cd := range e.verifyAll(others, now, known, c) {
@@ -162,25 +174,31 @@ func (e *Engine) verifyAll(recs []*record.Record, now filetime.FILETIME, known m
 	chunks := (len(recs) + verifyChunk - 1) / verifyChunk
 	parallel(chunks, func(ci int) error {
 		lo, hi := ci*verifyChunk, min((ci+1)*verifyChunk, len(recs))
+		size := 0
+		for i := lo; i < hi; i++ {
+			if cands[i], errs[i] = e.prepare(recs[i], now, known); errs[i] == nil {
+				size += recs[i].SigningSize(e.groupName)
+			}
+		}
+		// The signed bytes of the whole chunk in one buffer, recycled.
+		buf := getBuffer(size)
+		defer putBuffer(buf)
 		var b sig.Batch
 		var at []int
 		for i := lo; i < hi; i++ {
-			cd, err := e.prepare(recs[i], now, known)
-			if err != nil {
-				errs[i] = err
+			if cands[i] == nil {
 				continue
 			}
-			cands[i] = cd
-			b.Add(cd.signer.Chain.Leaf().Subject.Key, cd.msg, cd.r.Signature)
+			start := len(buf)
+			buf = recs[i].AppendSigningBytes(buf, e.groupName)
+			b.Add(cands[i].signer.Chain.Leaf().Subject.Key, buf[start:], recs[i].Signature)
 			at = append(at, i)
 		}
 		if b.Len() == 0 {
 			return nil
 		}
 		for j, ok := range b.Verify() {
-			i := at[j]
-			cands[i].msg = nil
-			if !ok {
+			if i := at[j]; !ok {
 				cands[i], errs[i] = nil, fmt.Errorf("record %s: bad signature: %w", recs[i].ID, peererr.ErrInvalidRecord)
 			}
 		}
@@ -200,6 +218,23 @@ func (e *Engine) verifyAll(recs []*record.Record, now filetime.FILETIME, known m
 func (c *Checked) reject(e *Engine, r *record.Record, why error) {
 	c.rejected++
 	e.log.Warn("rejected record", "id", r.ID, "type", r.Type, "modifier", r.ModifiedByID, "err", why)
+}
+
+// signedBuffers recycles the buffers of verifyAll's chunks.
+var signedBuffers sync.Pool
+
+// getBuffer returns an empty buffer with room for n bytes.
+func getBuffer(n int) []byte {
+	if b, ok := signedBuffers.Get().(*[]byte); ok && cap(*b) >= n {
+		return (*b)[:0]
+	}
+	return make([]byte, 0, n)
+}
+
+func putBuffer(b []byte) {
+	if cap(b) <= 4<<20 { // a chunk of large records is not worth keeping
+		signedBuffers.Put(&b)
+	}
 }
 
 // parallel runs fn for 0..n-1 on every CPU and returns each error.

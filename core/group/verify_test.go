@@ -3,7 +3,9 @@ package group_test
 import (
 	"fmt"
 	"testing"
+	"time"
 
+	"p2p/core/group"
 	"p2p/core/record"
 	"p2p/core/sig/sigtest"
 )
@@ -45,5 +47,31 @@ func TestCheckGivesTheSingleVerdict(t *testing.T) {
 		if (err == nil) != good {
 			t.Errorf("record %q: stored %v, want %v", r.Data, err == nil, good)
 		}
+	}
+}
+
+// TestCheckAheadOfStore: batches checked one after the other, none yet
+// stored, know the members every earlier one introduces, and stored
+// together (Merge) they are stored as if one by one.
+func TestCheckAheadOfStore(t *testing.T) {
+	m := newMembers(t)
+	c := m.w.join(m.a, m.carol, expiresIn(30*24*time.Hour))
+	carolMember, err := c.DB().Get(group.MemberRecordID(c.GroupPeerName(), m.carol.PeerName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c1 := m.a.Check([]*record.Record{carolMember}, nil)
+	c2 := m.a.Check([]*record.Record{m.signed(m.bob, "bob's")}, c1)
+	c3 := m.a.Check([]*record.Record{m.signed(m.carol, "carol's")}, c2)
+	if c1.Len() != 1 || c2.Len() != 1 || c3.Len() != 1 {
+		t.Fatalf("passed %d, %d, %d; want 1 each", c1.Len(), c2.Len(), c3.Len())
+	}
+	stored, rejected, err := m.a.Store(group.Merge(c1, c2, c3), nil)
+	if err != nil || stored != 3 || rejected != 0 {
+		t.Fatalf("stored %d rejected %d: %v", stored, rejected, err)
+	}
+	// Stored, carol is known without any earlier batch.
+	if d := m.a.Check([]*record.Record{m.signed(m.carol, "again")}, nil); d.Len() != 1 {
+		t.Fatalf("carol's record after her member record was stored: %d passed", d.Len())
 	}
 }

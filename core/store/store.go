@@ -203,10 +203,16 @@ func (db *DB) PutIf(accept func(prev, next *record.Record) error, recs ...*recor
 		if err := tx.QueryRow(`SELECT COALESCE(MAX(seq), 0) FROM records`).Scan(&seq); err != nil {
 			return fmt.Errorf("read sequence: %w", err)
 		}
+		stored, err := storedIDs(tx, recs)
+		if err != nil {
+			return err
+		}
 		for i, r := range recs {
-			prev, err := scanRecord(get.QueryRow(r.ID[:]))
-			if err != nil && !errors.Is(err, peererr.ErrRecordNotFound) {
-				return err
+			var prev *record.Record
+			if stored == nil || stored[r.ID] {
+				if prev, err = scanRecord(get.QueryRow(r.ID[:])); err != nil && !errors.Is(err, peererr.ErrRecordNotFound) {
+					return err
+				}
 			}
 			out[i].Prev = prev
 			if prev != nil && record.Compare(r, prev) <= 0 {
@@ -225,6 +231,9 @@ func (db *DB) PutIf(accept func(prev, next *record.Record) error, recs ...*recor
 				return fmt.Errorf("store record %s: %w", r.ID, err)
 			}
 			out[i].Applied = true
+			if stored != nil {
+				stored[r.ID] = true // a later version in the same call sees this one
+			}
 		}
 		return nil
 	})
@@ -232,6 +241,45 @@ func (db *DB) PutIf(accept func(prev, next *record.Record) error, recs ...*recor
 		return nil, err
 	}
 	return out, nil
+}
+
+// lookupChunk is how many ids storedIDs asks about in one query.
+const lookupChunk = 500
+
+// storedIDs returns which of recs' ids are stored, asked in a few
+// queries rather than one per record (nil for a few records, which are
+// looked up one by one).
+func storedIDs(tx *sql.Tx, recs []*record.Record) (map[[16]byte]bool, error) {
+	if len(recs) < 16 {
+		return nil, nil
+	}
+	stored := make(map[[16]byte]bool)
+	args := make([]any, 0, lookupChunk)
+	for lo := 0; lo < len(recs); lo += lookupChunk {
+		args = args[:0]
+		for _, r := range recs[lo:min(lo+lookupChunk, len(recs))] {
+			args = append(args, r.ID[:])
+		}
+		rows, err := tx.Query(`SELECT id FROM records WHERE id IN (`+placeholders(len(args))+`)`, args...)
+		if err != nil {
+			return nil, fmt.Errorf("look up records: %w", err)
+		}
+		for rows.Next() {
+			var id []byte
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("look up records: %w", err)
+			}
+			if len(id) == 16 {
+				stored[[16]byte(id)] = true
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("look up records: %w", err)
+		}
+	}
+	return stored, nil
 }
 
 // Get returns the stored record with that id, tombstones included, or

@@ -132,6 +132,36 @@ func (r *RawSQLite) Insert(k, threads int) (time.Duration, error) {
 	return time.Since(start), first
 }
 
+// InsertBatched writes the next k rows from one goroutine, perTx rows a
+// transaction, and returns how long it took.
+func (r *RawSQLite) InsertBatched(k, perTx int) (time.Duration, error) {
+	from := r.next.Load()
+	if from+int64(k) > int64(len(r.rows)) {
+		return 0, fmt.Errorf("raw SQLite: %d rows prepared, %d wanted", len(r.rows), from+int64(k))
+	}
+	start := time.Now()
+	for lo := from; lo < from+int64(k); lo += int64(perTx) {
+		tx, err := r.db.Begin()
+		if err != nil {
+			return 0, err
+		}
+		ins := tx.Stmt(r.ins)
+		for i := lo; i < min(lo+int64(perTx), from+int64(k)); i++ {
+			row := &r.rows[i]
+			if _, err := ins.Exec(row.id, row.typ, 1, 0, row.creator, row.creator, "",
+				row.created, row.expires, row.created, row.data, row.sig, row.hash, row.seq); err != nil {
+				tx.Rollback()
+				return 0, err
+			}
+		}
+		if err := tx.Commit(); err != nil {
+			return 0, err
+		}
+	}
+	r.next.Add(int64(k))
+	return time.Since(start), nil
+}
+
 func (r *RawSQLite) insert(row *rawRow) error {
 	tx, err := r.db.Begin()
 	if err != nil {
