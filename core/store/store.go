@@ -61,7 +61,9 @@ type DB struct {
 
 	mu       sync.Mutex // serialises write transactions of this process and Close
 	putStmt  *sql.Stmt
+	newStmt  *sql.Stmt // inserts a record unless its id is stored
 	getStmt  *sql.Stmt // on the writer, for reads inside write transactions
+	seq      int64     // the highest change sequence in the current transaction, 0 until read (mu)
 	closeErr error
 	closed   bool
 
@@ -126,6 +128,11 @@ func (db *DB) init() error {
 	if err != nil {
 		return fmt.Errorf("prepare: %v: %w", err, peererr.ErrInvalidDatabase)
 	}
+	db.newStmt, err = db.w.PrepareContext(ctx, `INSERT INTO records(`+recordColumns+`, hash, seq)
+		VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(id) DO NOTHING`)
+	if err != nil {
+		return fmt.Errorf("prepare: %v: %w", err, peererr.ErrInvalidDatabase)
+	}
 	db.getStmt, err = db.w.PrepareContext(ctx, `SELECT `+recordColumns+` FROM records WHERE id = ?`)
 	if err != nil {
 		return fmt.Errorf("prepare: %v: %w", err, peererr.ErrInvalidDatabase)
@@ -145,6 +152,7 @@ func (db *DB) Close() error {
 	}
 	db.closed = true
 	db.putStmt.Close()
+	db.newStmt.Close()
 	db.getStmt.Close()
 	db.closeErr = errors.Join(db.r.Close(), db.w.Close())
 	return db.closeErr
@@ -199,15 +207,39 @@ func (db *DB) PutIf(accept func(prev, next *record.Record) error, recs ...*recor
 	out := make([]Outcome, len(recs))
 	err := db.write(func(tx *sql.Tx) error {
 		put, get := tx.Stmt(db.putStmt), tx.Stmt(db.getStmt)
-		var seq int64 // change sequence, shared by every process writing this file
-		if err := tx.QueryRow(`SELECT COALESCE(MAX(seq), 0) FROM records`).Scan(&seq); err != nil {
-			return fmt.Errorf("read sequence: %w", err)
+		// The change sequence is shared by every process writing this
+		// file; read once per transaction (which holds the write lock).
+		if db.seq == 0 {
+			if err := tx.QueryRow(`SELECT COALESCE(MAX(seq), 0) FROM records`).Scan(&db.seq); err != nil {
+				return fmt.Errorf("read sequence: %w", err)
+			}
 		}
 		stored, err := storedIDs(tx, recs)
 		if err != nil {
 			return err
 		}
+		var ins *sql.Stmt
 		for i, r := range recs {
+			h := r.Hash(db.group)
+			args := []any{r.ID[:], r.Type[:], r.Version, r.Flags, r.CreatorID, r.ModifiedByID,
+				r.Attributes, int64(r.Created), int64(r.Expires), int64(r.Modified),
+				nonNil(r.Data), nonNil(r.Signature), h[:], db.seq + 1}
+			if stored == nil && accept == nil {
+				// Most writes of a few records are new records: insert
+				// unless the id is stored, and compare only if it is.
+				if ins == nil {
+					ins = tx.Stmt(db.newStmt)
+				}
+				res, err := ins.Exec(args...)
+				if err != nil {
+					return fmt.Errorf("store record %s: %w", r.ID, err)
+				}
+				if n, _ := res.RowsAffected(); n == 1 {
+					db.seq++
+					out[i].Applied = true
+					continue
+				}
+			}
 			var prev *record.Record
 			if stored == nil || stored[r.ID] {
 				if prev, err = scanRecord(get.QueryRow(r.ID[:])); err != nil && !errors.Is(err, peererr.ErrRecordNotFound) {
@@ -223,13 +255,10 @@ func (db *DB) PutIf(accept func(prev, next *record.Record) error, recs ...*recor
 					continue
 				}
 			}
-			seq++
-			h := r.Hash(db.group)
-			if _, err := put.Exec(r.ID[:], r.Type[:], r.Version, r.Flags, r.CreatorID, r.ModifiedByID,
-				r.Attributes, int64(r.Created), int64(r.Expires), int64(r.Modified),
-				nonNil(r.Data), nonNil(r.Signature), h[:], seq); err != nil {
+			if _, err := put.Exec(args...); err != nil {
 				return fmt.Errorf("store record %s: %w", r.ID, err)
 			}
+			db.seq++
 			out[i].Applied = true
 			if stored != nil {
 				stored[r.ID] = true // a later version in the same call sees this one
@@ -520,6 +549,7 @@ func (db *DB) commitLocked(group []*writeReq) {
 		finish(fmt.Errorf("begin: %w", mapSQLErr(err, peererr.ErrDatabaseAccessdenied)))
 		return
 	}
+	db.seq = 0 // read again: another process may have written since
 	if len(group) == 1 {
 		if err := group[0].fn(tx); err != nil {
 			tx.Rollback()
