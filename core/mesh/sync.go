@@ -26,7 +26,7 @@ import (
 // lacks by digest (RangeWant); the conflict rule at the receiver keeps
 // the winner of two versions. The cost grows with the number of
 // differences, not with the size of the database: 10 differences among
-// 1,000,000 records take 2 round trips and about 7 KB.
+// 1,000,000 records take 2 round trips and about 6.5 KB.
 
 // syncTimeout bounds one reconciliation round trip.
 const syncTimeout = 2 * time.Minute

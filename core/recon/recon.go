@@ -23,7 +23,7 @@
 // built. For 1,000,000 items on each side differing in 10, the
 // initiator's first message splits its items into 128 ranges, so the
 // responder lists ranges of about 30 items in the second round trip:
-// about 8 KB in all before the records themselves move.
+// about 6.5 KB in all (TestReconcileMillion) before the records move.
 package recon
 
 import (
