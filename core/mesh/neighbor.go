@@ -45,7 +45,7 @@ const (
 	// storeAhead bounds the verified batches (frames of records) waiting
 	// to be stored: verification runs that far ahead of a slow disk, and
 	// the batches waiting go into one transaction.
-	storeAhead = 16
+	storeAhead = 8
 )
 
 // neighbor is one authenticated connection to another member: a control
