@@ -271,13 +271,9 @@ func (s *Set) list(lo, hi int, upper []byte) wire.Range {
 	return r
 }
 
-// Span is a range of ids [Lower, Upper); an empty Upper is the top.
+// Span is a range of ids [Lower, Upper); an empty Lower is the bottom
+// of the id space, an empty Upper its top.
 type Span struct{ Lower, Upper []byte }
-
-// Contains reports whether id falls in the span.
-func (sp Span) Contains(id []byte) bool {
-	return bytes.Compare(id, sp.Lower) >= 0 && (len(sp.Upper) == 0 || bytes.Compare(id, sp.Upper) < 0)
-}
 
 // Outcome is what the initiator learns from one reply.
 type Outcome struct {
