@@ -21,10 +21,10 @@ var (
 	propN          = flag.Int("prop.n", 0, "records one member publishes (default 10,000; 2,000 with QUICK=1)")
 	prop100Members = flag.Int("prop100.members", 100, "members (processes) of BenchmarkPropagation100")
 	prop100N       = flag.Int("prop100.n", 0, "records one member publishes in BenchmarkPropagation100 (default 2,000; 500 with QUICK=1)")
-	propSize    = flag.Int("prop.size", 1024, "bytes of data per record")
-	propBatch   = flag.Int("prop.batch", 100, "records per AddRecords call (1: AddRecord one by one)")
-	propGossip  = flag.String("prop.gossipsub", "quic", "GossipSub transport: quic, tcp, or none to skip the anchor")
-	propProfile = flag.String("prop.profile", "", "write CPU profiles of every member during the first run into this directory")
+	propSize       = flag.Int("prop.size", 1024, "bytes of data per record")
+	propBatch      = flag.Int("prop.batch", 100, "records per AddRecords call (1: AddRecord one by one)")
+	propGossip     = flag.String("prop.gossipsub", "quic", "GossipSub transport: quic, tcp, or none to skip the anchor")
+	propProfile    = flag.String("prop.profile", "", "write CPU profiles of every member during the first run into this directory")
 )
 
 // BenchmarkPropagation: twenty members, each its own process on loopback;
