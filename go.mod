@@ -3,8 +3,10 @@ module p2p
 go 1.26.8
 
 require (
+	filippo.io/edwards25519 v1.2.0
 	github.com/Microsoft/go-winio v0.6.2
 	github.com/google/uuid v1.6.0
+	github.com/hdevalence/ed25519consensus v0.2.0
 	github.com/huin/goupnp v1.3.0
 	github.com/jackpal/gateway v1.0.6
 	github.com/jackpal/go-nat-pmp v1.0.2

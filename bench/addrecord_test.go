@@ -6,22 +6,23 @@ package bench
 
 import (
 	"crypto/rand"
-	"database/sql"
 	"flag"
 	"fmt"
-	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/google/uuid"
-	_ "github.com/mattn/go-sqlite3"
 
+	"p2p/bench/mesh/harness"
 	"p2p/core/filetime"
 	"p2p/core/group"
 	"p2p/core/identity"
+	"p2p/core/store"
 )
 
 var (
@@ -29,6 +30,7 @@ var (
 	addRecordRuns  = flag.Int("addrecord.runs", 3, "runs of BenchmarkAddRecord (min / median / max)")
 	addRecordChunk = flag.Int("addrecord.chunk", 100, "records each side writes before the other takes its turn")
 	addRecordDir   = flag.String("addrecord.dir", "", "directory for the databases (default: a temporary directory)")
+	addThreads     = flag.Int("addrecord.threads", 8, "threads of BenchmarkAddRecordThreads")
 )
 
 const recordSize = 1024
@@ -83,8 +85,11 @@ func addRecordRun(b *testing.B, n int) (ours, raw float64) {
 	}
 	e := newBenchEngine(b, dir)
 	defer e.Close()
-	r := newRawDB(b, filepath.Join(dir, "raw.db"), n)
-	defer r.close()
+	r, err := harness.OpenRawSQLite(filepath.Join(dir, "raw.db"), n, recordSize, 1)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer r.Close()
 	typ := uuid.New()
 	data := randomBytes(recordSize)
 	expires := filetime.Now().Add(24 * time.Hour)
@@ -98,8 +103,11 @@ func addRecordRun(b *testing.B, n int) (ours, raw float64) {
 			}
 		}
 		mid := time.Now()
-		r.insert(b, done, k)
-		tOurs, tRaw = tOurs+mid.Sub(start), tRaw+time.Since(mid)
+		took, err := r.Insert(k, 1)
+		if err != nil {
+			b.Fatal(err)
+		}
+		tOurs, tRaw = tOurs+mid.Sub(start), tRaw+took
 		done += k
 	}
 	return float64(n) / tOurs.Seconds(), float64(n) / tRaw.Seconds()
@@ -125,102 +133,116 @@ func newBenchEngine(b *testing.B, dir string) *group.Engine {
 	return e
 }
 
-// rawSchema is core/store's schema (meta and records tables, the same
-// columns and indexes).
-const rawSchema = `
-CREATE TABLE IF NOT EXISTS meta (
-	key   TEXT PRIMARY KEY,
-	value BLOB NOT NULL
-);
-CREATE TABLE IF NOT EXISTS records (
-	id         BLOB NOT NULL UNIQUE,
-	type       BLOB NOT NULL,
-	version    INTEGER NOT NULL,
-	flags      INTEGER NOT NULL,
-	creator    TEXT NOT NULL,
-	modifier   TEXT NOT NULL,
-	attributes TEXT NOT NULL,
-	created    INTEGER NOT NULL,
-	expires    INTEGER NOT NULL,
-	modified   INTEGER NOT NULL,
-	data       BLOB NOT NULL,
-	signature  BLOB NOT NULL,
-	hash       BLOB NOT NULL,
-	seq        INTEGER NOT NULL
-);
-CREATE INDEX IF NOT EXISTS records_type ON records(type);
-CREATE INDEX IF NOT EXISTS records_expires ON records(expires);
-CREATE INDEX IF NOT EXISTS records_seq ON records(seq);
-`
-
-type rawRow struct {
-	id, typ, data, sig, hash []byte
-	creator                  string
-	created, expires         int64
-	seq                      int64
+// BenchmarkAddRecordThreads measures AddRecord from several threads of
+// one application at once (8 by default; one 1 KiB record per call,
+// each call returning once its record is durable), which group commit
+// lets share transactions, against raw SQLite one-row transactions from
+// as many threads, in two forms: the threads taking turns for one
+// connection (as core/store's writer does) and one connection each
+// (contending for SQLite's write lock). The anchor is the faster of the
+// two in each run. Both sides take turns in chunks, as in
+// BenchmarkAddRecord.
+func BenchmarkAddRecordThreads(b *testing.B) {
+	n, runs, threads := max(*addRecordN, 1), max(*addRecordRuns, 1), max(*addThreads, 1)
+	var ours, raw1, rawN, rawG, ratios []float64
+	for b.Loop() {
+		for range runs {
+			o, r1, rn, rg := addRecordThreadsRun(b, n, threads)
+			ours, raw1, rawN, rawG = append(ours, o), append(raw1, r1), append(rawN, rn), append(rawG, rg)
+			ratios = append(ratios, o/max(r1, rn))
+		}
+	}
+	so, s1, sn, sr := harness.Summarize(ours), harness.Summarize(raw1), harness.Summarize(rawN), harness.Summarize(ratios)
+	sg := harness.Summarize(rawG)
+	b.ReportMetric(so.Median, "records/s")
+	b.ReportMetric(max(s1.Median, sn.Median), "raw-records/s")
+	b.ReportMetric(sr.Median, "ratio")
+	b.Logf("AddRecord from %d threads, %d records per run and side, %d runs (min / median / max): ours %s records/s; raw SQLite one connection %s, %d connections %s rows/s; ratio to the faster %s",
+		threads, n, runs, so.Format("%.0f"), s1.Format("%.0f"), threads, sn.Format("%.0f"), sr.Format("%.2f"))
+	harness.Summary(fmt.Sprintf("AddRecord from %d threads, 1 KiB, records/s", threads), so.Format("%.0f"),
+		fmt.Sprintf("raw SQLite one-row tx, %d threads: 1 conn %s, %d conns %s", threads, s1.Format("%.0f"), threads, sn.Format("%.0f")),
+		sr.Format("%.2f"), ">= 2.0x", sr.Median >= 2)
+	harness.Summary(fmt.Sprintf("  (for scale: raw SQLite, %d rows a transaction from one thread, the most %d writers can share), rows/s", threads, threads),
+		sg.Format("%.0f"), "-", fmt.Sprintf("%.2f of raw one-row", sg.Median/max(s1.Median, sn.Median)), "", false)
 }
 
-// rawDB is the anchor: a database opened with core/store's pragmas and
-// schema, and n rows prepared beforehand.
-type rawDB struct {
-	db   *sql.DB
-	ins  *sql.Stmt
-	rows []rawRow
-}
-
-func newRawDB(b *testing.B, path string, n int) *rawDB {
+// addRecordThreadsRun sets up an engine and three raw databases (one
+// connection, threads connections, and one for transactions of threads
+// rows from one thread) and has each write n records, in turns; it
+// returns the four rates.
+func addRecordThreadsRun(b *testing.B, n, threads int) (ours, raw1, rawN, rawGrouped float64) {
 	b.Helper()
-	q := url.Values{}
-	q.Set("_journal_mode", "WAL")
-	q.Set("_synchronous", "FULL")
-	q.Set("_busy_timeout", "10000")
-	q.Set("_txlock", "immediate")
-	q.Set("_cache_size", "-2048")
-	db, err := sql.Open("sqlite3", "file:"+(&url.URL{Path: path}).EscapedPath()+"?"+q.Encode())
+	dir := b.TempDir()
+	if *addRecordDir != "" {
+		var err error
+		if dir, err = os.MkdirTemp(*addRecordDir, "addrecord-"); err != nil {
+			b.Fatal(err)
+		}
+		defer os.RemoveAll(dir)
+	}
+	e := newBenchEngine(b, dir)
+	defer e.Close()
+	r1, err := harness.OpenRawSQLite(filepath.Join(dir, "raw1.db"), n, recordSize, 1)
 	if err != nil {
 		b.Fatal(err)
 	}
-	db.SetMaxOpenConns(1)
-	if _, err := db.Exec(rawSchema); err != nil {
-		b.Fatal(err)
-	}
-	ins, err := db.Prepare(`INSERT INTO records(id, type, version, flags, creator, modifier, attributes,
-		created, expires, modified, data, signature, hash, seq) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)`)
+	defer r1.Close()
+	rn, err := harness.OpenRawSQLite(filepath.Join(dir, "rawn.db"), n, recordSize, threads)
 	if err != nil {
 		b.Fatal(err)
 	}
+	defer rn.Close()
+	rg, err := harness.OpenRawSQLite(filepath.Join(dir, "rawg.db"), n, recordSize, 1)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer rg.Close()
 	typ := uuid.New()
-	creator := fmt.Sprintf("%x.", randomBytes(20)) // a peer name's length
-	now := int64(filetime.Now())
-	rows := make([]rawRow, n)
-	for i := range rows {
-		id := uuid.New()
-		rows[i] = rawRow{id: id[:], typ: typ[:], data: randomBytes(recordSize), sig: randomBytes(64),
-			hash: randomBytes(32), creator: creator, created: now, expires: now + 864_000_000_000, seq: int64(i + 1)}
-	}
-	return &rawDB{db: db, ins: ins, rows: rows}
-}
-
-// insert writes rows[from:from+k], one transaction each.
-func (r *rawDB) insert(b *testing.B, from, k int) {
-	for _, row := range r.rows[from : from+k] {
-		tx, err := r.db.Begin()
+	data := randomBytes(recordSize)
+	expires := filetime.Now().Add(24 * time.Hour)
+	var tOurs, t1, tn, tg time.Duration
+	chunk := max(*addRecordChunk, threads)
+	for done := 0; done < n; {
+		k := min(chunk, n-done)
+		start := time.Now()
+		var left atomic.Int64
+		left.Store(int64(k))
+		var wg sync.WaitGroup
+		for range threads {
+			wg.Go(func() {
+				for left.Add(-1) >= 0 {
+					if _, err := e.AddRecord(group.NewRecord{Type: typ, Expires: expires, Data: data}); err != nil {
+						b.Error(err)
+						return
+					}
+				}
+			})
+		}
+		wg.Wait()
+		tOurs += time.Since(start)
+		d1, err := r1.Insert(k, threads)
 		if err != nil {
 			b.Fatal(err)
 		}
-		if _, err := tx.Stmt(r.ins).Exec(row.id, row.typ, 1, 0, row.creator, row.creator, "",
-			row.created, row.expires, row.created, row.data, row.sig, row.hash, row.seq); err != nil {
+		dn, err := rn.Insert(k, threads)
+		if err != nil {
 			b.Fatal(err)
 		}
-		if err := tx.Commit(); err != nil {
+		dg, err := rg.InsertBatched(k, threads)
+		if err != nil {
 			b.Fatal(err)
 		}
+		t1, tn, tg = t1+d1, tn+dn, tg+dg
+		done += k
 	}
-}
-
-func (r *rawDB) close() {
-	r.ins.Close()
-	r.db.Close()
+	if b.Failed() {
+		b.FailNow()
+	}
+	count, err := e.DB().Count(store.Query{Type: &typ})
+	if err != nil || count != n {
+		b.Fatalf("%d records stored, want %d (%v)", count, n, err)
+	}
+	return float64(n) / tOurs.Seconds(), float64(n) / t1.Seconds(), float64(n) / tn.Seconds(), float64(n) / tg.Seconds()
 }
 
 func randomBytes(n int) []byte {

@@ -51,7 +51,7 @@ else
 fi
 
 # The AddRecord benchmark reports metrics rather than a SUMMARY line.
-addrecord=$(awk '/^BenchmarkAddRecord/ {
+addrecord=$(awk '/^BenchmarkAddRecord-/ {
 	for (i = 3; i < NF; i++) m[$(i+1)] = $i
 	printf "SUMMARY|AddRecord, 1 KiB records, records/s|%.0f / %.0f / %.0f|raw SQLite %.0f / %.0f / %.0f|%.2f (median)|-|-\n",
 		m["min-records/s"], m["records/s"], m["max-records/s"], m["raw-min-records/s"], m["raw-records/s"], m["raw-max-records/s"], m["ratio"]

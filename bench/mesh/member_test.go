@@ -8,6 +8,7 @@ import (
 	"runtime"
 	"runtime/debug"
 	"runtime/pprof"
+	"runtime/trace"
 	"strconv"
 	"time"
 
@@ -41,13 +42,15 @@ import (
 //	rss                               -> ok <bytes>
 //	cpu                               -> ok <user+system CPU seconds so far>
 //	free                              -> ok (runtime/debug.FreeOSMemory)
-//	profile <path> | profile stop     -> ok (CPU profile of this process)
+//	profile <path> | profile stop     -> ok (CPU profile of this process; with
+//	                                     P2PBENCH_TRACE=1 also an execution trace, <path>.trace)
 const roleMember = "member"
 
 type memberState struct {
 	svc    *service.Service
 	groups []*service.Group
 	prof   *os.File
+	trace  *os.File
 }
 
 func runMember() error {
@@ -273,6 +276,11 @@ func (st *memberState) handle(out *harness.Out, f []string) error {
 				st.prof.Close()
 				st.prof = nil
 			}
+			if st.trace != nil {
+				trace.Stop()
+				st.trace.Close()
+				st.trace = nil
+			}
 			out.Println("ok")
 			return nil
 		}
@@ -285,6 +293,17 @@ func (st *memberState) handle(out *harness.Out, f []string) error {
 			return err
 		}
 		st.prof = pf
+		if os.Getenv("P2PBENCH_TRACE") == "1" { // an execution trace beside the profile
+			tf, err := os.Create(arg(f, 1) + ".trace")
+			if err != nil {
+				return err
+			}
+			if err := trace.Start(tf); err != nil {
+				tf.Close()
+				return err
+			}
+			st.trace = tf
+		}
 		out.Println("ok")
 	default:
 		return fmt.Errorf("unknown command")

@@ -17,12 +17,14 @@ import (
 )
 
 var (
-	propMembers = flag.Int("prop.members", 20, "members (processes) of BenchmarkPropagation")
-	propN       = flag.Int("prop.n", 0, "records one member publishes (default 10,000; 2,000 with QUICK=1)")
-	propSize    = flag.Int("prop.size", 1024, "bytes of data per record")
-	propBatch   = flag.Int("prop.batch", 100, "records per AddRecords call (1: AddRecord one by one)")
-	propGossip  = flag.String("prop.gossipsub", "quic", "GossipSub transport: quic, tcp, or none to skip the anchor")
-	propProfile = flag.String("prop.profile", "", "write CPU profiles of every member during the first run into this directory")
+	propMembers    = flag.Int("prop.members", 20, "members (processes) of BenchmarkPropagation")
+	propN          = flag.Int("prop.n", 0, "records one member publishes (default 10,000; 2,000 with QUICK=1)")
+	prop100Members = flag.Int("prop100.members", 100, "members (processes) of BenchmarkPropagation100")
+	prop100N       = flag.Int("prop100.n", 0, "records one member publishes in BenchmarkPropagation100 (default 2,000; 500 with QUICK=1)")
+	propSize       = flag.Int("prop.size", 1024, "bytes of data per record")
+	propBatch      = flag.Int("prop.batch", 100, "records per AddRecords call (1: AddRecord one by one)")
+	propGossip     = flag.String("prop.gossipsub", "quic", "GossipSub transport: quic, tcp, or none to skip the anchor")
+	propProfile    = flag.String("prop.profile", "", "write CPU profiles of every member during the first run into this directory")
 )
 
 // BenchmarkPropagation: twenty members, each its own process on loopback;
@@ -42,7 +44,27 @@ func BenchmarkPropagation(b *testing.B) {
 			n = 2000
 		}
 	}
-	members := max(*propMembers, 2)
+	propagation(b, max(*propMembers, 2), n)
+}
+
+// BenchmarkPropagation100 is BenchmarkPropagation with a hundred members
+// (and a hundred GossipSub hosts), every one its own process, and a
+// burst of 2,000 records: each of the 99 others verifies and stores every
+// record, as each GossipSub host verifies every message's signature.
+func BenchmarkPropagation100(b *testing.B) {
+	n := *prop100N
+	if n == 0 {
+		n = 2000
+		if harness.Quick() {
+			n = 500
+		}
+	}
+	propagation(b, max(*prop100Members, 2), n)
+}
+
+// propagation measures a burst of n records among members processes
+// against GossipSub with as many hosts.
+func propagation(b *testing.B, members, n int) {
 	dir := b.TempDir()
 	var gsBin string
 	if *propGossip != "none" {
@@ -83,7 +105,9 @@ func BenchmarkPropagation(b *testing.B) {
 		}
 		for i, m := range ms {
 			st := call(b, m, 10*time.Second, "stats 0")
-			b.Logf("member %d: %s", i, strings.Join(st, " "))
+			if i < 20 {
+				b.Logf("member %d: %s", i, strings.Join(st, " "))
+			}
 		}
 		so, sp := harness.Summarize(ours), harness.Summarize(pubSecs)
 		how := fmt.Sprintf("AddRecords batches of %d", *propBatch)
@@ -98,7 +122,7 @@ func BenchmarkPropagation(b *testing.B) {
 			continue
 		}
 		sd := harness.Summarize(defDelivered)
-		harness.Summary("propagation: delivered of the burst", "100 %",
+		harness.Summary(fmt.Sprintf("propagation, %d members: delivered and stored of the burst", members), "100 %",
 			fmt.Sprintf("GossipSub default options %s %%", harness.Stats{Min: 100 * sd.Min, Median: 100 * sd.Median, Max: 100 * sd.Max}.Format("%.1f")),
 			"-", "no loss", true)
 		if len(tuned) == 0 {

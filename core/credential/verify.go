@@ -7,6 +7,7 @@ import (
 	"p2p/core/filetime"
 	"p2p/core/peererr"
 	"p2p/core/peername"
+	"p2p/core/sig"
 )
 
 // The two ways a chain that is otherwise sound fails on the clock. Both
@@ -93,13 +94,13 @@ func (c Chain) verifyLink(i int, groupPeerName string, groupKey ed25519.PublicKe
 	}
 	if i == len(c)-1 {
 		// The root: MS-PPSEC 2.2.5.2.3 allows any role under the group key.
-		if cr.IssuerPeerName != groupPeerName || !ed25519.Verify(groupKey, cr.signedBytes(), cr.Signature) {
+		if cr.IssuerPeerName != groupPeerName || !sig.Verify(groupKey, cr.signedBytes(), cr.Signature) {
 			return fmt.Errorf("root not signed by the group key: %w", peererr.ErrInvalidCredential)
 		}
 		return nil
 	}
 	parent := c[i+1]
-	if cr.IssuerPeerName != parent.Subject.PeerName || !ed25519.Verify(parent.Subject.Key, cr.signedBytes(), cr.Signature) {
+	if cr.IssuerPeerName != parent.Subject.PeerName || !sig.Verify(parent.Subject.Key, cr.signedBytes(), cr.Signature) {
 		return fmt.Errorf("not signed by %s: %w", parent.Subject.PeerName, peererr.ErrInvalidCredential)
 	}
 	if !parent.CanIssue(cr.Roles) {

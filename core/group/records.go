@@ -3,10 +3,6 @@ package group
 import (
 	"errors"
 	"fmt"
-	"maps"
-	"runtime"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
@@ -335,66 +331,6 @@ func (e *Engine) Apply(recs []*record.Record, origin any) (stored, rejected int,
 	return e.Store(e.Check(recs, nil), origin)
 }
 
-// Checked is a batch of received records that passed verification,
-// waiting for Store. Check and Store are Apply in two steps, so that a
-// receiver can verify one batch while it stores the one before.
-type Checked struct {
-	recs     []*record.Record
-	members  map[string]*member // members this batch introduces
-	rejected int
-}
-
-// Check verifies a batch of received records. Records of members that
-// earlier (a batch checked but perhaps not yet stored) introduces verify
-// as if that batch were stored.
-func (e *Engine) Check(recs []*record.Record, earlier *Checked) *Checked {
-	now := filetime.Now()
-	c := &Checked{members: make(map[string]*member)}
-	// Member records first, so records of a new member verify in the
-	// same batch; the rest are verified in parallel.
-	known := make(map[string]*member)
-	if earlier != nil {
-		maps.Copy(known, earlier.members)
-	}
-	var members, others []*record.Record
-	for _, r := range recs {
-		if r.Expired(now) {
-			continue // expired here already: nothing to store
-		}
-		if r.Type == MemberType {
-			members = append(members, r)
-		} else {
-			others = append(others, r)
-		}
-	}
-	for _, r := range members {
-		m, err := e.verify(r, now, known)
-		if err != nil {
-			c.reject(e, r, err)
-			continue
-		}
-		known[m.PeerName], c.members[m.PeerName] = m, m
-		c.recs = append(c.recs, r)
-	}
-	errs := parallel(len(others), func(i int) error {
-		_, err := e.verify(others[i], now, known)
-		return err
-	})
-	for i, r := range others {
-		if errs[i] != nil {
-			c.reject(e, r, errs[i])
-			continue
-		}
-		c.recs = append(c.recs, r)
-	}
-	return c
-}
-
-func (c *Checked) reject(e *Engine, r *record.Record, why error) {
-	c.rejected++
-	e.log.Warn("rejected record", "id", r.ID, "type", r.Type, "modifier", r.ModifiedByID, "err", why)
-}
-
 // Store stores the records of a checked batch that win the conflict rule,
 // in one transaction, and hands them to the network for every neighbour
 // but origin. It returns how many were stored and how many were rejected
@@ -427,31 +363,6 @@ func sameOwner(prev, next *record.Record) error {
 		return fmt.Errorf("record %s: creator or type changed: %w", next.ID, peererr.ErrNotAuthorized)
 	}
 	return nil
-}
-
-// parallel runs fn for 0..n-1 on every CPU and returns each error.
-func parallel(n int, fn func(i int) error) []error {
-	errs := make([]error, n)
-	workers := min(runtime.GOMAXPROCS(0), n)
-	if workers <= 1 {
-		for i := range n {
-			errs[i] = fn(i)
-		}
-		return errs
-	}
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := int(next.Add(1) - 1); i < n; i = int(next.Add(1) - 1) {
-				errs[i] = fn(i)
-			}
-		}()
-	}
-	wg.Wait()
-	return errs
 }
 
 // afterStore updates caches, raises events and hands stored records to

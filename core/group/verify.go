@@ -2,109 +2,77 @@ package group
 
 import (
 	"fmt"
+	"maps"
+	"runtime"
+	"sync"
+	"sync/atomic"
 
-	"p2p/core/credential"
 	"p2p/core/filetime"
 	"p2p/core/peererr"
 	"p2p/core/peername"
 	"p2p/core/record"
-	"p2p/core/search"
+	"p2p/core/sig"
 )
 
-// verify decides whether a record from outside may be stored: its shape,
-// its signature by a member whose credential chain verifies, and that the
-// signer's roles allow the change. For a member record it also returns
-// the member it introduces.
-func (e *Engine) verify(r *record.Record, now filetime.FILETIME, batch map[string]*member) (*member, error) {
+// A record from outside is stored only if it passes, in this order: its
+// shape (checkShape); its signer, a member whose credential chain
+// verifies (signerOf; a member record is signed by the member it
+// introduces); the rules of its kind (kinds.go); and its signature, which
+// Check verifies in batches (core/sig) once the rest has passed.
+
+// candidate is a received record that passed every check but its
+// signature.
+type candidate struct {
+	r          *record.Record
+	signer     *member
+	introduced *member // the member a member record introduces
+}
+
+// prepare runs every check of r but its signature, against the members
+// known (members of the batch so far, then the engine's).
+func (e *Engine) prepare(r *record.Record, now filetime.FILETIME, known map[string]*member) (*candidate, error) {
 	if err := checkShape(r); err != nil {
 		return nil, err
 	}
-	var introduced *member
-	var signer *member
+	signer, introduced, err := e.signerOf(r, now, known)
+	if err != nil {
+		return nil, err
+	}
+	if err := kindOf(r.Type).check(e, r, signer.Chain.Leaf(), now); err != nil {
+		return nil, err
+	}
+	return &candidate{r: r, signer: signer, introduced: introduced}, nil
+}
+
+// signerOf returns the member who signed r, whose credential chain
+// verifies now; for a member record, that is the member it introduces.
+func (e *Engine) signerOf(r *record.Record, now filetime.FILETIME, known map[string]*member) (signer, introduced *member, err error) {
 	if r.Type == MemberType {
 		m, err := decodeMember(r.Data)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		if m.PeerName != r.ModifiedByID || m.PeerName != r.CreatorID || r.ID != MemberRecordID(e.groupName, m.PeerName) {
-			return nil, fmt.Errorf("member record not written by its member: %w", peererr.ErrNotAuthorized)
+			return nil, nil, fmt.Errorf("member record not written by its member: %w", peererr.ErrNotAuthorized)
 		}
 		if err := m.checkChain(e.groupName, e.groupKey, now); err != nil {
-			return nil, fmt.Errorf("member %s: %w", m.PeerName, err)
+			return nil, nil, fmt.Errorf("member %s: %w", m.PeerName, err)
 		}
-		signer, introduced = m, m
-	} else {
-		signer = batch[r.ModifiedByID]
-		if signer == nil {
-			e.mu.Lock()
-			signer = e.members[r.ModifiedByID]
-			e.mu.Unlock()
-		}
-		if signer == nil {
-			return nil, fmt.Errorf("record signed by unknown member %q: %w", r.ModifiedByID, peererr.ErrNotAuthorized)
-		}
-		if err := signer.checkChain(e.groupName, e.groupKey, now); err != nil {
-			return nil, fmt.Errorf("signer %s: %w", signer.PeerName, err)
-		}
+		return m, m, nil
 	}
-	leaf := signer.Chain.Leaf()
-	if !r.Verify(e.groupName, leaf.Subject.Key) {
-		return nil, fmt.Errorf("record %s: bad signature: %w", r.ID, peererr.ErrInvalidRecord)
+	signer = known[r.ModifiedByID]
+	if signer == nil {
+		e.mu.Lock()
+		signer = e.members[r.ModifiedByID]
+		e.mu.Unlock()
 	}
-	// Member data cannot outlive the membership that wrote it; the group's
-	// properties are the group's, not member data, and never expire.
-	if r.Expires > leaf.NotAfter && !r.Deleted() && r.Type != PropertiesType {
-		return nil, fmt.Errorf("record %s outlives its signer's credential: %w", r.ID, peererr.ErrInvalidRecordExpiration)
+	if signer == nil {
+		return nil, nil, fmt.Errorf("record signed by unknown member %q: %w", r.ModifiedByID, peererr.ErrNotAuthorized)
 	}
-	admin := leaf.HasRole(credential.RoleAdmin)
-	switch r.Type {
-	case PropertiesType:
-		if !admin || r.ID != propertiesRecordID(e.groupName) {
-			return nil, fmt.Errorf("properties written by a non-administrator: %w", peererr.ErrNotAuthorized)
-		}
-		if _, err := unmarshalProperties(r.Data); err != nil {
-			return nil, err
-		}
-	case MemberType:
-	case PresenceType:
-		// A presence record is its member's own, under the id derived
-		// from that member: nobody may squat or change another's.
-		if r.ModifiedByID != r.CreatorID || r.ID != presenceRecordID(e.groupName, r.CreatorID) {
-			return nil, fmt.Errorf("presence record of %s written by %s: %w", r.CreatorID, r.ModifiedByID, peererr.ErrNotAuthorized)
-		}
-	case CredentialType:
-		if r.Deleted() {
-			if r.ModifiedByID != r.CreatorID && !admin {
-				return nil, fmt.Errorf("credential record deleted by another member: %w", peererr.ErrNotAuthorized)
-			}
-			break
-		}
-		// A stored credential must be one its signer issued, to the
-		// subject its id names, and verify now.
-		chain, err := credential.ParseChain(r.Data)
-		if err != nil || len(chain) < 2 {
-			return nil, fmt.Errorf("stored credential: %w", peererr.ErrInvalidCredential)
-		}
-		leaf := chain.Leaf()
-		if r.ID != credentialRecordID(e.groupName, leaf.Subject.PeerName) || leaf.IssuerPeerName != r.ModifiedByID ||
-			chain[1].Subject.PeerName != r.ModifiedByID {
-			return nil, fmt.Errorf("stored credential not issued by its writer: %w", peererr.ErrNotAuthorized)
-		}
-		if err := chain.Verify(e.groupName, e.groupKey, now); err != nil {
-			return nil, fmt.Errorf("stored credential: %w", err)
-		}
-	default:
-		if !admin && !leaf.HasRole(credential.RoleMember) {
-			return nil, fmt.Errorf("record from a member without a publishing role: %w", peererr.ErrNotAuthorized)
-		}
-		if r.ModifiedByID != r.CreatorID && !admin {
-			return nil, fmt.Errorf("record of %s changed by %s: %w", r.CreatorID, r.ModifiedByID, peererr.ErrNotAuthorized)
-		}
-		if _, err := search.ParseAttributes(r.Attributes); err != nil {
-			return nil, err
-		}
+	if err := signer.checkChain(e.groupName, e.groupKey, now); err != nil {
+		return nil, nil, fmt.Errorf("signer %s: %w", signer.PeerName, err)
 	}
-	return introduced, nil
+	return signer, nil, nil
 }
 
 // checkShape rejects records no honest member produces.
@@ -131,4 +99,165 @@ func checkShape(r *record.Record) error {
 		return bad("modifier id")
 	}
 	return nil
+}
+
+// Checked is a batch of received records that passed verification,
+// waiting for Store. Check and Store are Apply in two steps, so that a
+// receiver can verify batches while it stores earlier ones.
+type Checked struct {
+	recs     []*record.Record
+	members  map[string]*member // members this batch and the earlier ones it was checked after introduce
+	rejected int
+}
+
+// Len is how many records of the batch passed.
+func (c *Checked) Len() int { return len(c.recs) }
+
+// Merge joins checked batches, in order, so that Store stores them in
+// one transaction.
+func Merge(cs ...*Checked) *Checked {
+	if len(cs) == 1 {
+		return cs[0]
+	}
+	m := &Checked{members: cs[len(cs)-1].members}
+	for _, c := range cs {
+		m.recs = append(m.recs, c.recs...)
+		m.rejected += c.rejected
+	}
+	return m
+}
+
+// Check verifies a batch of received records. Records of members that
+// earlier (the batch checked before, perhaps not yet stored) or the
+// batches before it introduce verify as if those batches were stored.
+func (e *Engine) Check(recs []*record.Record, earlier *Checked) *Checked {
+	now := filetime.Now()
+	c := &Checked{members: make(map[string]*member)}
+	if earlier != nil {
+		maps.Copy(c.members, earlier.members)
+	}
+	known := c.members
+	var members, others []*record.Record
+	for _, r := range recs {
+		if r.Expired(now) {
+			continue // expired here already: nothing to store
+		}
+		if r.Type == MemberType {
+			members = append(members, r)
+		} else {
+			others = append(others, r)
+		}
+	}
+	// Member records first, so that records of a member the batch
+	// introduces verify in the same batch.
+	for _, cd := range e.verifyAll(members, now, known, c) {
+		known[cd.introduced.PeerName] = cd.introduced
+		c.recs = append(c.recs, cd.r)
+	}
+	for _, cd := range e.verifyAll(others, now, known, c) {
+		c.recs = append(c.recs, cd.r)
+	}
+	return c
+}
+
+// verifyChunk is how many signatures one batch check covers: large
+// enough that the per-batch work is small, small enough that a bad
+// record costs little bisection and the CPUs share the work evenly.
+const verifyChunk = 128
+
+// verifyAll prepares recs and checks their signatures in batches on
+// every CPU; it returns those that pass, in order, and counts the others
+// as rejected in c.
+func (e *Engine) verifyAll(recs []*record.Record, now filetime.FILETIME, known map[string]*member, c *Checked) []*candidate {
+	cands := make([]*candidate, len(recs))
+	errs := make([]error, len(recs))
+	chunks := (len(recs) + verifyChunk - 1) / verifyChunk
+	parallel(chunks, func(ci int) error {
+		lo, hi := ci*verifyChunk, min((ci+1)*verifyChunk, len(recs))
+		size := 0
+		for i := lo; i < hi; i++ {
+			if cands[i], errs[i] = e.prepare(recs[i], now, known); errs[i] == nil {
+				size += recs[i].SigningSize(e.groupName)
+			}
+		}
+		// The signed bytes of the whole chunk in one buffer, recycled.
+		buf := getBuffer(size)
+		defer putBuffer(buf)
+		var b sig.Batch
+		var at []int
+		for i := lo; i < hi; i++ {
+			if cands[i] == nil {
+				continue
+			}
+			start := len(buf)
+			buf = recs[i].AppendSigningBytes(buf, e.groupName)
+			b.Add(cands[i].signer.Chain.Leaf().Subject.Key, buf[start:], recs[i].Signature)
+			at = append(at, i)
+		}
+		if b.Len() == 0 {
+			return nil
+		}
+		for j, ok := range b.Verify() {
+			if i := at[j]; !ok {
+				cands[i], errs[i] = nil, fmt.Errorf("record %s: bad signature: %w", recs[i].ID, peererr.ErrInvalidRecord)
+			}
+		}
+		return nil
+	})
+	var out []*candidate
+	for i, r := range recs {
+		if errs[i] != nil {
+			c.reject(e, r, errs[i])
+			continue
+		}
+		out = append(out, cands[i])
+	}
+	return out
+}
+
+func (c *Checked) reject(e *Engine, r *record.Record, why error) {
+	c.rejected++
+	e.log.Warn("rejected record", "id", r.ID, "type", r.Type, "modifier", r.ModifiedByID, "err", why)
+}
+
+// signedBuffers recycles the buffers of verifyAll's chunks.
+var signedBuffers sync.Pool
+
+// getBuffer returns an empty buffer with room for n bytes.
+func getBuffer(n int) []byte {
+	if b, ok := signedBuffers.Get().(*[]byte); ok && cap(*b) >= n {
+		return (*b)[:0]
+	}
+	return make([]byte, 0, n)
+}
+
+func putBuffer(b []byte) {
+	if cap(b) <= 4<<20 { // a chunk of large records is not worth keeping
+		signedBuffers.Put(&b)
+	}
+}
+
+// parallel runs fn for 0..n-1 on every CPU and returns each error.
+func parallel(n int, fn func(i int) error) []error {
+	errs := make([]error, n)
+	workers := min(runtime.GOMAXPROCS(0), n)
+	if workers <= 1 {
+		for i := range n {
+			errs[i] = fn(i)
+		}
+		return errs
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := int(next.Add(1) - 1); i < n; i = int(next.Add(1) - 1) {
+				errs[i] = fn(i)
+			}
+		}()
+	}
+	wg.Wait()
+	return errs
 }

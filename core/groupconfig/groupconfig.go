@@ -22,6 +22,7 @@ import (
 	"strings"
 
 	"p2p/core/peererr"
+	"p2p/core/sig"
 )
 
 // Version is the document version this package reads and writes.
@@ -109,7 +110,7 @@ func Parse(doc string) (*Document, error) {
 // Config verifies the signature with the identity's public key (known
 // once the identity is unsealed) and decodes the configuration.
 func (d *Document) Config(pub ed25519.PublicKey) (*Config, error) {
-	if !ed25519.Verify(pub, append([]byte(signingContext), d.config...), d.signature) {
+	if !sig.Verify(pub, append([]byte(signingContext), d.config...), d.signature) {
 		return nil, fmt.Errorf("group configuration: bad signature: %w", peererr.ErrInvalidArg)
 	}
 	var cfg Config

@@ -11,6 +11,7 @@ import (
 	"p2p/core/credential"
 	"p2p/core/filetime"
 	"p2p/core/peererr"
+	"p2p/core/sig"
 )
 
 // signingContext separates invitation signatures from every other
@@ -86,7 +87,7 @@ func (inv *Invitation) verify(identity string, now filetime.FILETIME) error {
 	if err != nil {
 		return untrusted(err)
 	}
-	if !ed25519.Verify(inv.issuerCredential().Subject.Key, b, inv.Signature) {
+	if !sig.Verify(inv.issuerCredential().Subject.Key, b, inv.Signature) {
 		return untrusted(fmt.Errorf("not signed by %s", inv.IssuerPeerName))
 	}
 	if identity != "" && inv.AuthScheme == AuthGMC && inv.SubjectPeerName != identity {

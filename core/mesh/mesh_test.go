@@ -157,6 +157,44 @@ func TestOfflineMemberCatchesUp(t *testing.T) {
 	waitFor(t, 30*time.Second, "catch-up", func() bool { return count(g) == 200 })
 }
 
+// TestReconcileBothWays: two members that each wrote records and changed
+// one of the other's while apart hold the same records once they meet
+// again, through reconciliation alone.
+func TestReconcileBothWays(t *testing.T) {
+	ms := newGroup(t, 1)
+	home := ms[1]
+	name := home.g.GroupPeerName()
+	shared := add(t, ms[0].g, "shared v1")
+	waitFor(t, 20*time.Second, "shared record", func() bool { return count(home.g) == 1 })
+	if err := home.g.Close(); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 150 {
+		add(t, ms[0].g, fmt.Sprint("creator's ", i))
+	}
+	if err := ms[0].g.UpdateRecord(group.NewRecord{ID: shared, Type: recType, Expires: filetime.Now().Add(time.Hour), Data: []byte("shared v2")}); err != nil {
+		t.Fatal(err)
+	}
+	g, err := home.svc.OpenGroup("", name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.Close()
+	for i := range 150 {
+		add(t, g, fmt.Sprint("joiner's ", i))
+	}
+	if _, err := g.Connect([]netip.AddrPort{}); err != nil {
+		t.Fatal(err)
+	}
+	for _, gr := range []*service.Group{ms[0].g, g} {
+		waitFor(t, 30*time.Second, "both ways", func() bool { return count(gr) == 301 })
+		r, err := gr.GetRecord(shared)
+		if err != nil || string(r.Data) != "shared v2" {
+			t.Fatalf("shared record: %v %v", r, err)
+		}
+	}
+}
+
 func TestDirectConnection(t *testing.T) {
 	ms := newGroup(t, 1)
 	a, b := ms[0].g, ms[1].g

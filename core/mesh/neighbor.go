@@ -42,6 +42,10 @@ const (
 	// frames.
 	recordsFrame = 1 << 20
 	maxTasks     = 1024
+	// storeAhead bounds the verified batches (frames of records) waiting
+	// to be stored: verification runs that far ahead of a slow disk, and
+	// the batches waiting go into one transaction.
+	storeAhead = 8
 )
 
 // neighbor is one authenticated connection to another member: a control
@@ -73,15 +77,15 @@ type neighbor struct {
 	closed      bool
 	closeErr    error
 
-	// Received records are verified by readLoop and stored by storeLoop,
-	// one batch of each at a time; storing counts batches handed over and
-	// not yet stored.
-	stores      chan checkedBatch
+	// Received records are verified by readLoop, one frame's batch at a
+	// time, and stored by storeLoop, every batch waiting in one
+	// transaction; storing counts batches handed over and not yet stored.
+	stores      chan checkedBatch // at most storeAhead batches
 	storing     sync.WaitGroup
 	lastChecked *group.Checked // readLoop's
 
 	tasks       chan func()
-	syncReplies chan *wire.SyncReply
+	syncReplies chan *wire.RangeReply
 	barrierAcks chan uint64
 	done        chan struct{}
 }
@@ -91,9 +95,9 @@ func (n *Node) newNeighbor(conn *quic.Conn, s *quic.Stream, peer string, nodeID 
 		n: n, conn: conn, stream: s, id: n.connIDs.Add(1), nodeID: nodeID, peer: peer, dialed: dialed,
 		addr:        addrPort(conn.RemoteAddr()),
 		sentMembers: make(map[string]bool),
-		stores:      make(chan checkedBatch),
+		stores:      make(chan checkedBatch, storeAhead),
 		tasks:       make(chan func(), maxTasks),
-		syncReplies: make(chan *wire.SyncReply, 1),
+		syncReplies: make(chan *wire.RangeReply, 1),
 		barrierAcks: make(chan uint64, 1),
 		done:        make(chan struct{}),
 	}
@@ -508,6 +512,7 @@ func (nb *neighbor) drain(timeout time.Duration) {
 // and applied here, so a fast sender is slowed by QUIC flow control
 // rather than by memory growing; requests go to the responder in order.
 func (nb *neighbor) readLoop(br *bufio.Reader) {
+	defer close(nb.stores) // the only sender; storeLoop ends once it has taken them all
 	for {
 		t, payload, err := wire.ReadFrame(br, wire.MaxFrame)
 		if err != nil {
@@ -536,14 +541,14 @@ func (nb *neighbor) handle(t wire.Type, payload []byte) error {
 			return err
 		}
 		nb.apply(m.Records)
-	case wire.TFingerprints:
-		m, err := wire.DecodeFingerprints(payload)
+	case wire.TRangeRequest:
+		m, err := wire.DecodeRangeRequest(payload)
 		if err != nil {
 			return err
 		}
 		return nb.task(func() { nb.answer(m) })
-	case wire.TSyncReply:
-		m, err := wire.DecodeSyncReply(payload)
+	case wire.TRangeReply:
+		m, err := wire.DecodeRangeReply(payload)
 		if err != nil {
 			return err
 		}
@@ -552,12 +557,12 @@ func (nb *neighbor) handle(t wire.Type, payload []byte) error {
 		default:
 			return errors.New("unsolicited sync reply")
 		}
-	case wire.TWant:
-		m, err := wire.DecodeWant(payload)
+	case wire.TRangeWant:
+		m, err := wire.DecodeRangeWant(payload)
 		if err != nil {
 			return err
 		}
-		return nb.task(func() { nb.sendWanted(m.IDs) })
+		return nb.task(func() { nb.sendWanted(m) })
 	case wire.TBarrier:
 		m, err := wire.DecodeBarrier(payload)
 		if err != nil {
@@ -646,19 +651,41 @@ type checkedBatch struct {
 	claimed [][32]byte
 }
 
-// storeLoop stores the batches apply verified, in order.
+// storeLoop stores the batches apply verified, in order, all those
+// waiting in one transaction; once the connection is closed it only
+// drops them. It ends when readLoop has ended.
 func (nb *neighbor) storeLoop() {
-	for {
+	batches := make([]checkedBatch, 0, storeAhead)
+	cs := make([]*group.Checked, 0, storeAhead)
+	for b := range nb.stores {
+		batches = append(batches[:0], b)
+	more:
+		for len(batches) < storeAhead {
+			select {
+			case b, ok := <-nb.stores:
+				if !ok {
+					break more
+				}
+				batches = append(batches, b)
+			default:
+				break more
+			}
+		}
 		select {
 		case <-nb.done:
-			return
-		case b := <-nb.stores:
-			_, rejected, err := nb.n.e.Store(b.c, nb)
-			nb.n.index.release(b.claimed)
+		default:
+			cs = cs[:0]
+			for _, b := range batches {
+				cs = append(cs, b.c)
+			}
+			_, rejected, err := nb.n.e.Store(group.Merge(cs...), nb)
 			nb.n.stats.RejectedRecords.Add(int64(rejected))
 			if err != nil && nb.n.ctx.Err() == nil {
 				nb.n.log.Error("store received records", "err", err)
 			}
+		}
+		for _, b := range batches {
+			nb.n.index.release(b.claimed)
 			nb.storing.Done()
 		}
 	}

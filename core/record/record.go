@@ -13,6 +13,7 @@ import (
 	"github.com/google/uuid"
 
 	"p2p/core/filetime"
+	"p2p/core/sig"
 )
 
 // Record flags, as PEER_RECORD_FLAGS.
@@ -70,7 +71,23 @@ const signingContext = "p2p-record-v1\x00"
 // signature, bound to the group so a record cannot be replayed into
 // another group.
 func (r *Record) SigningBytes(groupPeerName string) []byte {
-	b := make([]byte, 0, len(signingContext)+2*16+10*8+len(groupPeerName)+len(r.CreatorID)+len(r.ModifiedByID)+len(r.Attributes)+len(r.Data))
+	return r.AppendSigningBytes(make([]byte, 0, r.SigningSize(groupPeerName)), groupPeerName)
+}
+
+// SigningSize is the length of the signing bytes.
+func (r *Record) SigningSize(groupPeerName string) int {
+	return len(signingContext) + 2*16 + 10*8 + len(groupPeerName) + len(r.CreatorID) + len(r.ModifiedByID) + len(r.Attributes) + len(r.Data)
+}
+
+// AppendSigningBytes appends the signing bytes to b, for callers that
+// reuse one buffer for many records.
+func (r *Record) AppendSigningBytes(b []byte, groupPeerName string) []byte {
+	b = r.appendSigningHeader(b, groupPeerName)
+	return append(b, r.Data...)
+}
+
+// appendSigningHeader appends the signing bytes up to the data.
+func (r *Record) appendSigningHeader(b []byte, groupPeerName string) []byte {
 	b = append(b, signingContext...)
 	b = appendString(b, groupPeerName)
 	b = append(b, r.Type[:]...)
@@ -83,8 +100,7 @@ func (r *Record) SigningBytes(groupPeerName string) []byte {
 	b = binary.BigEndian.AppendUint64(b, uint64(r.Created))
 	b = binary.BigEndian.AppendUint64(b, uint64(r.Expires))
 	b = binary.BigEndian.AppendUint64(b, uint64(r.Modified))
-	b = binary.BigEndian.AppendUint64(b, uint64(len(r.Data)))
-	return append(b, r.Data...)
+	return binary.BigEndian.AppendUint64(b, uint64(len(r.Data)))
 }
 
 // Sign sets r.Signature with the modifier's key.
@@ -93,17 +109,20 @@ func (r *Record) Sign(groupPeerName string, key ed25519.PrivateKey) {
 }
 
 // Verify reports whether r.Signature is the modifier's signature, made with
-// the private half of pub.
+// the private half of pub, under the rules of core/sig (ZIP 215).
 func (r *Record) Verify(groupPeerName string, pub ed25519.PublicKey) bool {
-	return len(pub) == ed25519.PublicKeySize && len(r.Signature) == ed25519.SignatureSize &&
-		ed25519.Verify(pub, r.SigningBytes(groupPeerName), r.Signature)
+	return sig.Verify(pub, r.SigningBytes(groupPeerName), r.Signature)
 }
 
 // Hash is a digest of the whole record, signature included: two members
-// hold the same record exactly when their hashes match.
+// hold the same record exactly when their hashes match. It is SHA-256 of
+// the signing bytes and the signature, hashed in place: only the fields
+// before the data are copied.
 func (r *Record) Hash(groupPeerName string) [32]byte {
+	var buf [512]byte
 	h := sha256.New()
-	h.Write(r.SigningBytes(groupPeerName))
+	h.Write(r.appendSigningHeader(buf[:0], groupPeerName))
+	h.Write(r.Data)
 	h.Write(r.Signature)
 	var sum [32]byte
 	h.Sum(sum[:0])

@@ -59,11 +59,17 @@ type DB struct {
 	w     *sql.DB // the single writer connection
 	r     *sql.DB // readers
 
-	mu       sync.Mutex // serialises write transactions of this process
+	mu       sync.Mutex // serialises write transactions of this process and Close
 	putStmt  *sql.Stmt
+	newStmt  *sql.Stmt // inserts a record unless its id is stored
 	getStmt  *sql.Stmt // on the writer, for reads inside write transactions
+	seq      int64     // the highest change sequence in the current transaction, 0 until read (mu)
 	closeErr error
 	closed   bool
+
+	pendingMu sync.Mutex
+	pending   []*writeReq // writes waiting to be committed, oldest first
+	leading   bool        // a caller is committing the writes queued
 }
 
 // Open opens or creates the database at path for the group named
@@ -127,6 +133,11 @@ func (db *DB) init() error {
 	if err != nil {
 		return fmt.Errorf("prepare: %v: %w", err, peererr.ErrInvalidDatabase)
 	}
+	db.newStmt, err = db.w.PrepareContext(ctx, `INSERT INTO records(`+recordColumns+`, hash, seq)
+		VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(id) DO NOTHING`)
+	if err != nil {
+		return fmt.Errorf("prepare: %v: %w", err, peererr.ErrInvalidDatabase)
+	}
 	db.getStmt, err = db.w.PrepareContext(ctx, `SELECT `+recordColumns+` FROM records WHERE id = ?`)
 	if err != nil {
 		return fmt.Errorf("prepare: %v: %w", err, peererr.ErrInvalidDatabase)
@@ -146,6 +157,7 @@ func (db *DB) Close() error {
 	}
 	db.closed = true
 	db.putStmt.Close()
+	db.newStmt.Close()
 	db.getStmt.Close()
 	db.closeErr = errors.Join(db.r.Close(), db.w.Close())
 	return db.closeErr
@@ -200,14 +212,44 @@ func (db *DB) PutIf(accept func(prev, next *record.Record) error, recs ...*recor
 	out := make([]Outcome, len(recs))
 	err := db.write(func(tx *sql.Tx) error {
 		put, get := tx.Stmt(db.putStmt), tx.Stmt(db.getStmt)
-		var seq int64 // change sequence, shared by every process writing this file
-		if err := tx.QueryRow(`SELECT COALESCE(MAX(seq), 0) FROM records`).Scan(&seq); err != nil {
-			return fmt.Errorf("read sequence: %w", err)
+		// The change sequence is shared by every process writing this
+		// file; read once per transaction (which holds the write lock).
+		if db.seq == 0 {
+			if err := tx.QueryRow(`SELECT COALESCE(MAX(seq), 0) FROM records`).Scan(&db.seq); err != nil {
+				return fmt.Errorf("read sequence: %w", err)
+			}
 		}
+		stored, err := storedIDs(tx, recs)
+		if err != nil {
+			return err
+		}
+		var ins *sql.Stmt
 		for i, r := range recs {
-			prev, err := scanRecord(get.QueryRow(r.ID[:]))
-			if err != nil && !errors.Is(err, peererr.ErrRecordNotFound) {
-				return err
+			h := r.Hash(db.group)
+			args := []any{r.ID[:], r.Type[:], r.Version, r.Flags, r.CreatorID, r.ModifiedByID,
+				r.Attributes, int64(r.Created), int64(r.Expires), int64(r.Modified),
+				nonNil(r.Data), nonNil(r.Signature), h[:], db.seq + 1}
+			if stored == nil && accept == nil {
+				// Most writes of a few records are new records: insert
+				// unless the id is stored, and compare only if it is.
+				if ins == nil {
+					ins = tx.Stmt(db.newStmt)
+				}
+				res, err := ins.Exec(args...)
+				if err != nil {
+					return fmt.Errorf("store record %s: %w", r.ID, err)
+				}
+				if n, _ := res.RowsAffected(); n == 1 {
+					db.seq++
+					out[i].Applied = true
+					continue
+				}
+			}
+			var prev *record.Record
+			if stored == nil || stored[r.ID] {
+				if prev, err = scanRecord(get.QueryRow(r.ID[:])); err != nil && !errors.Is(err, peererr.ErrRecordNotFound) {
+					return err
+				}
 			}
 			out[i].Prev = prev
 			if prev != nil && record.Compare(r, prev) <= 0 {
@@ -218,14 +260,14 @@ func (db *DB) PutIf(accept func(prev, next *record.Record) error, recs ...*recor
 					continue
 				}
 			}
-			seq++
-			h := r.Hash(db.group)
-			if _, err := put.Exec(r.ID[:], r.Type[:], r.Version, r.Flags, r.CreatorID, r.ModifiedByID,
-				r.Attributes, int64(r.Created), int64(r.Expires), int64(r.Modified),
-				nonNil(r.Data), nonNil(r.Signature), h[:], seq); err != nil {
+			if _, err := put.Exec(args...); err != nil {
 				return fmt.Errorf("store record %s: %w", r.ID, err)
 			}
+			db.seq++
 			out[i].Applied = true
+			if stored != nil {
+				stored[r.ID] = true // a later version in the same call sees this one
+			}
 		}
 		return nil
 	})
@@ -233,6 +275,45 @@ func (db *DB) PutIf(accept func(prev, next *record.Record) error, recs ...*recor
 		return nil, err
 	}
 	return out, nil
+}
+
+// lookupChunk is how many ids storedIDs asks about in one query.
+const lookupChunk = 500
+
+// storedIDs returns which of recs' ids are stored, asked in a few
+// queries rather than one per record (nil for a few records, which are
+// looked up one by one).
+func storedIDs(tx *sql.Tx, recs []*record.Record) (map[[16]byte]bool, error) {
+	if len(recs) < 16 {
+		return nil, nil
+	}
+	stored := make(map[[16]byte]bool)
+	args := make([]any, 0, lookupChunk)
+	for lo := 0; lo < len(recs); lo += lookupChunk {
+		args = args[:0]
+		for _, r := range recs[lo:min(lo+lookupChunk, len(recs))] {
+			args = append(args, r.ID[:])
+		}
+		rows, err := tx.Query(`SELECT id FROM records WHERE id IN (`+placeholders(len(args))+`)`, args...)
+		if err != nil {
+			return nil, fmt.Errorf("look up records: %w", err)
+		}
+		for rows.Next() {
+			var id []byte
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("look up records: %w", err)
+			}
+			if len(id) == 16 {
+				stored[[16]byte(id)] = true
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("look up records: %w", err)
+		}
+	}
+	return stored, nil
 }
 
 // Get returns the stored record with that id, tombstones included, or
@@ -391,25 +472,137 @@ func (db *DB) IntegrityCheck() error {
 	return nil
 }
 
-// write runs fn in one immediate transaction of this process's writer.
+// writeReq is one write waiting to be committed.
+type writeReq struct {
+	fn   func(tx *sql.Tx) error
+	err  error
+	done bool          // committed or failed; set before wake
+	wake chan struct{} // done, or the caller is to commit the next group
+}
+
+// maxGroup bounds how many writes one transaction commits together.
+const maxGroup = 256
+
+// write runs fn in an immediate transaction of this process's writer and
+// returns once that transaction is durable (or failed).
+//
+// Writes that arrive while another commits are committed together (group
+// commit): each caller queues its write; one caller at a time, the
+// leader, takes every queued write (up to maxGroup) and commits them in
+// one transaction, one fsync for all, then wakes their callers and hands
+// the lead to the oldest write still queued, if any. Each write of a
+// group runs inside its own savepoint, so one whose fn fails is undone
+// alone and fails alone; if the transaction itself fails (begin, commit,
+// or a savepoint that cannot be undone), every write in it fails. A nil
+// error means the write is durable.
 func (db *DB) write(fn func(tx *sql.Tx) error) error {
+	req := &writeReq{fn: fn, wake: make(chan struct{}, 1)}
+	db.pendingMu.Lock()
+	db.pending = append(db.pending, req)
+	lead := !db.leading
+	db.leading = true
+	db.pendingMu.Unlock()
+	if !lead {
+		<-req.wake
+		if req.done {
+			return req.err
+		}
+	}
+	// Leading: req is the oldest queued write, so the group holds it.
+	db.pendingMu.Lock()
+	n := min(len(db.pending), maxGroup)
+	group := db.pending[:n:n]
+	db.pending = db.pending[n:]
+	db.pendingMu.Unlock()
 	db.mu.Lock()
-	defer db.mu.Unlock()
+	db.commitLocked(group)
+	db.mu.Unlock()
+	db.pendingMu.Lock()
+	var next *writeReq
+	if len(db.pending) > 0 {
+		next = db.pending[0]
+	} else {
+		db.leading = false
+	}
+	db.pendingMu.Unlock()
+	for _, r := range group[1:] {
+		r.wake <- struct{}{}
+	}
+	if next != nil {
+		next.wake <- struct{}{}
+	}
+	return req.err
+}
+
+// commitLocked runs a group of writes in one transaction and sets each
+// one's outcome.
+func (db *DB) commitLocked(group []*writeReq) {
+	finish := func(err error) {
+		for _, r := range group {
+			if r.err == nil {
+				r.err = err
+			}
+			r.done = true
+		}
+	}
 	if db.closed {
-		return fmt.Errorf("database %s is closed: %w", db.path, peererr.ErrInvalidGroup)
+		finish(fmt.Errorf("database %s is closed: %w", db.path, peererr.ErrInvalidGroup))
+		return
 	}
 	tx, err := db.w.Begin()
 	if err != nil {
-		return fmt.Errorf("begin: %w", mapSQLErr(err, peererr.ErrDatabaseAccessdenied))
+		finish(fmt.Errorf("begin: %w", mapSQLErr(err, peererr.ErrDatabaseAccessdenied)))
+		return
 	}
-	if err := fn(tx); err != nil {
-		tx.Rollback()
-		return mapSQLErr(err, peererr.ErrInvalidDatabase)
+	db.seq = 0 // read again: another process may have written since
+	if len(group) == 1 {
+		if err := group[0].fn(tx); err != nil {
+			tx.Rollback()
+			finish(mapSQLErr(err, peererr.ErrInvalidDatabase))
+			return
+		}
+	} else {
+		for _, r := range group {
+			if err := runSavepoint(tx, r.fn); err != nil {
+				r.err = mapSQLErr(err, peererr.ErrInvalidDatabase)
+				if !errors.Is(err, errSavepoint) {
+					continue
+				}
+				tx.Rollback()
+				finish(r.err)
+				return
+			}
+		}
 	}
 	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("commit: %w", mapSQLErr(err, peererr.ErrInvalidDatabase))
+		finish(fmt.Errorf("commit: %w", mapSQLErr(err, peererr.ErrInvalidDatabase)))
+		return
 	}
-	return nil
+	finish(nil) // the errors of writes undone alone stay
+}
+
+// errSavepoint marks a failure to undo one write of a group, after which
+// the transaction's state is unknown and the whole group fails.
+var errSavepoint = errors.New("savepoint")
+
+// runSavepoint runs fn inside a savepoint, undoing what it did if it
+// fails.
+func runSavepoint(tx *sql.Tx, fn func(tx *sql.Tx) error) error {
+	if _, err := tx.Exec(`SAVEPOINT w`); err != nil {
+		return fmt.Errorf("%w: %v", errSavepoint, err)
+	}
+	ferr := fn(tx)
+	if ferr != nil {
+		// A failure SQLite already rolled the whole transaction back for
+		// (a full disk, I/O) leaves no savepoint to return to.
+		if _, err := tx.Exec(`ROLLBACK TO w`); err != nil {
+			return fmt.Errorf("%w: %v after %w", errSavepoint, err, ferr)
+		}
+	}
+	if _, err := tx.Exec(`RELEASE w`); err != nil {
+		return fmt.Errorf("%w: %v", errSavepoint, err)
+	}
+	return ferr
 }
 
 type scanner interface{ Scan(dest ...any) error }
@@ -500,14 +693,15 @@ func (db *DB) Digests(fn func(id, hash []byte)) error {
 	return rows.Err()
 }
 
-// WithPrefix calls fn with every record whose id starts with prefix, in id
+// WithRange calls fn with every record whose id is at least lower and
+// below upper (compared as bytes; an empty upper has no limit), in id
 // order; fn returning false stops the walk.
-func (db *DB) WithPrefix(prefix []byte, fn func(*record.Record) bool) error {
+func (db *DB) WithRange(lower, upper []byte, fn func(*record.Record) bool) error {
 	q := `SELECT ` + recordColumns + ` FROM records WHERE id >= ?`
-	args := []any{prefix}
-	if hi, ok := prefixEnd(prefix); ok {
+	args := []any{nonNil(lower)}
+	if len(upper) != 0 {
 		q += ` AND id < ?`
-		args = append(args, hi)
+		args = append(args, upper)
 	}
 	rows, err := db.r.Query(q+` ORDER BY id`, args...)
 	if err != nil {
@@ -524,19 +718,6 @@ func (db *DB) WithPrefix(prefix []byte, fn func(*record.Record) bool) error {
 		}
 	}
 	return rows.Err()
-}
-
-// prefixEnd is the smallest byte string above every string starting with
-// prefix; false when there is none (prefix empty or all 0xFF).
-func prefixEnd(prefix []byte) ([]byte, bool) {
-	end := append([]byte(nil), prefix...)
-	for i := len(end) - 1; i >= 0; i-- {
-		if end[i] < 0xFF {
-			end[i]++
-			return end[:i+1], true
-		}
-	}
-	return nil, false
 }
 
 // Remove deletes the database at path with its WAL and shared-memory

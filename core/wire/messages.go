@@ -1,6 +1,7 @@
 package wire
 
 import (
+	"bytes"
 	"encoding/binary"
 	"net/netip"
 )
@@ -45,57 +46,57 @@ type Records struct {
 	Records [][]byte
 }
 
-// IDSize and HashSize are the sizes of a record id and of the record
-// digest prefix used to compare databases.
+// Range-based reconciliation (core/recon) compares the record ids two
+// members hold range by range: ranges are consecutive spans of the id
+// space, each message covering all of it from the lowest id up, and each
+// range says one thing about the records whose ids fall in it.
+
+// Sizes of a range's fingerprint and of a record's digest in a listing.
 const (
-	IDSize   = 16
-	HashSize = 16
+	FingerprintSize = 8
+	DigestSize      = 8
+	// MaxBound is the longest range bound: a record id.
+	MaxBound = 16
+	// MaxRanges bounds the ranges of one message.
+	MaxRanges = 1 << 14
+	// MaxDigests bounds the digests of one range.
+	MaxDigests = 1 << 16
 )
 
-// Bucket summarises the records whose ids start with Prefix.
-type Bucket struct {
-	Prefix []byte // at most IDSize bytes
-	Count  uint32
-	FP     [HashSize]byte // XOR of the record digests
-}
-
-// Fingerprints asks the peer to compare buckets with its own.
-type Fingerprints struct {
-	Round   uint64
-	Buckets []Bucket
-}
-
-// Item is one record in a bucket listing.
-type Item struct {
-	ID   [IDSize]byte
-	Hash [HashSize]byte
-}
-
-// Outcomes of one bucket in a SyncReply.
+// Range modes.
 const (
-	BucketEqual byte = 0 // same records
-	BucketSplit byte = 1 // too many to list: here are my child buckets
-	BucketItems byte = 2 // here are my records' ids and digests
-	BucketSent  byte = 3 // you have none: I am sending you all of mine
+	RangeSkip        byte = 0 // nothing (more) to do here
+	RangeFingerprint byte = 1 // the sender's fingerprint of its records here
+	RangeList        byte = 2 // the digests of all the sender's records here (in RangeWant: those it wants)
+	RangeEmpty       byte = 3 // the sender has no records here: send all of yours
+	RangeSent        byte = 4 // the sender is sending all its records here
 )
 
-// BucketReply is the answer for one bucket.
-type BucketReply struct {
-	Prefix   []byte
-	Outcome  byte
-	Children []Bucket // BucketSplit
-	Items    []Item   // BucketItems
+// Range is one span of the id space, from the previous range's Upper (or
+// the lowest id) up to Upper, exclusive: a prefix of a record id
+// compared as bytes, or empty for the top of the id space, which the last
+// range of every message reaches.
+type Range struct {
+	Upper   []byte
+	Mode    byte
+	FP      [FingerprintSize]byte // RangeFingerprint
+	Digests [][DigestSize]byte    // RangeList
 }
 
-// SyncReply answers a Fingerprints message.
-type SyncReply struct {
-	Round   uint64
-	Replies []BucketReply
+// RangeRequest is a reconciliation message from the member that started
+// the reconciliation; RangeReply answers it.
+type RangeRequest struct {
+	Round  uint64
+	Ranges []Range
 }
 
-// Want asks for records by id.
-type Want struct {
-	IDs [][IDSize]byte
+// RangeReply answers a RangeRequest.
+type RangeReply RangeRequest
+
+// RangeWant asks for the records whose digests its RangeList ranges
+// list.
+type RangeWant struct {
+	Ranges []Range
 }
 
 // Barrier asks the peer to answer with BarrierAck once it has handled
@@ -319,110 +320,99 @@ func DecodeRecords(b []byte) (*Records, error) {
 	return m, d.end()
 }
 
-func (e *enc) buckets(bs []Bucket) {
-	e.uvar(uint64(len(bs)))
-	for _, bk := range bs {
-		e.bytes(bk.Prefix)
-		e.u32(bk.Count)
-		e.fixed(bk.FP[:])
+func (e *enc) ranges(rs []Range) {
+	e.uvar(uint64(len(rs)))
+	for _, r := range rs {
+		e.bytes(r.Upper)
+		e.u8(r.Mode)
+		switch r.Mode {
+		case RangeFingerprint:
+			e.fixed(r.FP[:])
+		case RangeList:
+			e.uvar(uint64(len(r.Digests)))
+			for _, d := range r.Digests {
+				e.fixed(d[:])
+			}
+		}
 	}
 }
 
-func (d *dec) buckets() []Bucket {
-	n := d.uvar(maxBuckets, "bucket count")
-	out := make([]Bucket, 0, min(n, 256))
+// ranges decodes ranges and checks that their bounds rise and the last
+// reaches the top of the id space.
+func (d *dec) ranges() []Range {
+	n := d.uvar(MaxRanges, "range count")
+	if n == 0 {
+		d.fail("no ranges")
+		return nil
+	}
+	out := make([]Range, 0, min(n, 256))
+	var lower []byte
 	for i := uint64(0); i < n && d.err == nil; i++ {
-		bk := Bucket{Prefix: d.bytes(IDSize, "prefix"), Count: d.u32()}
-		copy(bk.FP[:], d.take(HashSize, "fingerprint"))
-		out = append(out, bk)
+		r := Range{Upper: d.bytes(MaxBound, "bound"), Mode: d.u8()}
+		switch {
+		case len(r.Upper) == 0 && i != n-1:
+			d.fail("unbounded range before the last")
+		case len(r.Upper) != 0 && i == n-1:
+			d.fail("last range bounded")
+		case len(r.Upper) != 0 && bytes.Compare(r.Upper, lower) <= 0:
+			d.fail("range bounds out of order")
+		}
+		lower = r.Upper
+		switch r.Mode {
+		case RangeSkip, RangeEmpty, RangeSent:
+		case RangeFingerprint:
+			copy(r.FP[:], d.take(FingerprintSize, "fingerprint"))
+		case RangeList:
+			k := d.uvar(MaxDigests, "digest count")
+			r.Digests = make([][DigestSize]byte, 0, min(k, 1024))
+			for j := uint64(0); j < k && d.err == nil; j++ {
+				var dg [DigestSize]byte
+				copy(dg[:], d.take(DigestSize, "digest"))
+				r.Digests = append(r.Digests, dg)
+			}
+		default:
+			d.fail("range mode")
+		}
+		out = append(out, r)
 	}
 	return out
 }
 
 // Encode returns the payload of m.
-func (m *Fingerprints) Encode() []byte {
+func (m *RangeRequest) Encode() []byte {
 	var e enc
 	e.u64(m.Round)
-	e.buckets(m.Buckets)
+	e.ranges(m.Ranges)
 	return e.b
 }
 
-// DecodeFingerprints parses a Fingerprints payload.
-func DecodeFingerprints(b []byte) (*Fingerprints, error) {
+// DecodeRangeRequest parses a RangeRequest payload.
+func DecodeRangeRequest(b []byte) (*RangeRequest, error) {
 	d := dec{b: b}
-	m := &Fingerprints{Round: d.u64(), Buckets: d.buckets()}
+	m := &RangeRequest{Round: d.u64(), Ranges: d.ranges()}
 	return m, d.end()
 }
 
 // Encode returns the payload of m.
-func (m *SyncReply) Encode() []byte {
-	var e enc
-	e.u64(m.Round)
-	e.uvar(uint64(len(m.Replies)))
-	for _, r := range m.Replies {
-		e.bytes(r.Prefix)
-		e.u8(r.Outcome)
-		switch r.Outcome {
-		case BucketSplit:
-			e.buckets(r.Children)
-		case BucketItems:
-			e.uvar(uint64(len(r.Items)))
-			for _, it := range r.Items {
-				e.fixed(it.ID[:])
-				e.fixed(it.Hash[:])
-			}
-		}
-	}
-	return e.b
-}
+func (m *RangeReply) Encode() []byte { return (*RangeRequest)(m).Encode() }
 
-// DecodeSyncReply parses a SyncReply payload.
-func DecodeSyncReply(b []byte) (*SyncReply, error) {
-	d := dec{b: b}
-	m := &SyncReply{Round: d.u64()}
-	n := d.uvar(maxBuckets, "reply count")
-	for i := uint64(0); i < n && d.err == nil; i++ {
-		r := BucketReply{Prefix: d.bytes(IDSize, "prefix"), Outcome: d.u8()}
-		switch r.Outcome {
-		case BucketEqual, BucketSent:
-		case BucketSplit:
-			r.Children = d.buckets()
-		case BucketItems:
-			k := d.uvar(maxItems, "item count")
-			for j := uint64(0); j < k && d.err == nil; j++ {
-				var it Item
-				copy(it.ID[:], d.take(IDSize, "id"))
-				copy(it.Hash[:], d.take(HashSize, "hash"))
-				r.Items = append(r.Items, it)
-			}
-		default:
-			d.fail("bucket outcome")
-		}
-		m.Replies = append(m.Replies, r)
-	}
-	return m, d.end()
+// DecodeRangeReply parses a RangeReply payload.
+func DecodeRangeReply(b []byte) (*RangeReply, error) {
+	m, err := DecodeRangeRequest(b)
+	return (*RangeReply)(m), err
 }
 
 // Encode returns the payload of m.
-func (m *Want) Encode() []byte {
+func (m *RangeWant) Encode() []byte {
 	var e enc
-	e.uvar(uint64(len(m.IDs)))
-	for _, id := range m.IDs {
-		e.fixed(id[:])
-	}
+	e.ranges(m.Ranges)
 	return e.b
 }
 
-// DecodeWant parses a Want payload.
-func DecodeWant(b []byte) (*Want, error) {
+// DecodeRangeWant parses a RangeWant payload.
+func DecodeRangeWant(b []byte) (*RangeWant, error) {
 	d := dec{b: b}
-	n := d.uvar(maxItems, "id count")
-	m := &Want{}
-	for i := uint64(0); i < n && d.err == nil; i++ {
-		var id [IDSize]byte
-		copy(id[:], d.take(IDSize, "id"))
-		m.IDs = append(m.IDs, id)
-	}
+	m := &RangeWant{Ranges: d.ranges()}
 	return m, d.end()
 }
 

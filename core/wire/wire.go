@@ -16,8 +16,12 @@ import (
 	"p2p/core/peererr"
 )
 
-// Version is the protocol version carried in Hello.
-const Version = 1
+// Version is the protocol version carried in Hello. Version 2 replaced
+// the bucket reconciliation of version 1 (message types 5 to 7, no longer
+// used) with range-based reconciliation (RangeRequest, RangeReply,
+// RangeWant) and verifies signatures under ZIP 215's rules; a member
+// refuses a Hello of another version with PEER_E_UNSUPPORTED_VERSION.
+const Version = 2
 
 // ALPN is the TLS application protocol of group connections.
 const ALPN = "p2p-group/1"
@@ -35,9 +39,6 @@ const (
 	TWelcome           Type = 2  // server -> client: accepted, who I am
 	TRefuse            Type = 3  // either way: refused, with an HRESULT
 	TRecords           Type = 4  // records, flooded or sent for synchronisation
-	TFingerprints      Type = 5  // sync request: my fingerprints of these buckets
-	TSyncReply         Type = 6  // sync reply: per bucket equal, split or items
-	TWant              Type = 7  // send me these records
 	TBarrier           Type = 8  // answer with BarrierAck once all before is handled
 	TBarrierAck        Type = 9  // every message before the barrier is handled
 	TDirectOpen        Type = 10 // first frame of a direct-connection stream
@@ -48,6 +49,9 @@ const (
 	TPunch             Type = 15 // hole punching through a common neighbour (HelloNAT / CapNAT peers only)
 	TRelay             Type = 16 // relay sessions through a common neighbour (HelloNAT / CapNAT peers only)
 	TDirectMoved       Type = 17 // the last frame of a direct stream whose connection moved (DirectResume)
+	TRangeRequest      Type = 18 // reconciliation, initiator -> responder: ranges of ids
+	TRangeReply        Type = 19 // reconciliation, responder -> initiator: ranges of ids
+	TRangeWant         Type = 20 // send me the records with these digests in these ranges
 )
 
 // ErrMalformed is wrapped by every decoding failure.
@@ -58,8 +62,6 @@ const (
 	maxString    = 1024
 	maxAddresses = 32
 	maxChain     = 128 << 10
-	maxBuckets   = 4096
-	maxItems     = 1 << 16
 	maxRecords   = 1 << 16
 )
 

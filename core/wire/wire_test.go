@@ -19,14 +19,17 @@ func samples() map[Type][]byte {
 		TPasswordProof:     (&PasswordProof{Proof: []byte{5}}).Encode(),
 		TRefuse:            (&Refuse{HR: 0x80632020, Reason: "no"}).Encode(),
 		TRecords:           (&Records{Records: [][]byte{{1}, {2, 3}}}).Encode(),
-		TFingerprints:      (&Fingerprints{Round: 1, Buckets: []Bucket{{Prefix: []byte{1}, Count: 3, FP: [16]byte{9}}}}).Encode(),
-		TSyncReply: (&SyncReply{Round: 2, Replies: []BucketReply{
-			{Prefix: []byte{1}, Outcome: BucketEqual},
-			{Prefix: []byte{2}, Outcome: BucketSplit, Children: []Bucket{{Prefix: []byte{2, 0}, Count: 1}}},
-			{Prefix: []byte{3}, Outcome: BucketItems, Items: []Item{{ID: [16]byte{3}, Hash: [16]byte{4}}}},
-			{Prefix: []byte{4}, Outcome: BucketSent},
+		TRangeRequest: (&RangeRequest{Round: 1, Ranges: []Range{
+			{Upper: []byte{1}, Mode: RangeSkip},
+			{Upper: []byte{2, 0}, Mode: RangeFingerprint, FP: [FingerprintSize]byte{9}},
+			{Upper: []byte{3}, Mode: RangeEmpty},
+			{Mode: RangeList, Digests: [][DigestSize]byte{{1}, {2}}},
 		}}).Encode(),
-		TWant:       (&Want{IDs: [][16]byte{{1}, {2}}}).Encode(),
+		TRangeReply: (&RangeReply{Round: 2, Ranges: []Range{
+			{Upper: []byte{7, 1}, Mode: RangeSent},
+			{Mode: RangeList},
+		}}).Encode(),
+		TRangeWant:  (&RangeWant{Ranges: []Range{{Upper: []byte{4}, Mode: RangeSkip}, {Mode: RangeList, Digests: [][DigestSize]byte{{3}}}}}).Encode(),
 		TBarrier:    (&Barrier{Seq: 5}).Encode(),
 		TDirectOpen: (&DirectOpen{ConnectionID: 11, Flags: 1}).Encode(),
 		TData:       (&Data{Type: [16]byte{1}, Data: []byte("x")}).Encode(),
@@ -51,14 +54,14 @@ func decode(t Type, b []byte) ([]byte, error) {
 	case TRecords:
 		m, err := DecodeRecords(b)
 		return enc1(m, err)
-	case TFingerprints:
-		m, err := DecodeFingerprints(b)
+	case TRangeRequest:
+		m, err := DecodeRangeRequest(b)
 		return enc1(m, err)
-	case TSyncReply:
-		m, err := DecodeSyncReply(b)
+	case TRangeReply:
+		m, err := DecodeRangeReply(b)
 		return enc1(m, err)
-	case TWant:
-		m, err := DecodeWant(b)
+	case TRangeWant:
+		m, err := DecodeRangeWant(b)
 		return enc1(m, err)
 	case TBarrier, TBarrierAck:
 		m, err := DecodeBarrier(b)
@@ -143,6 +146,30 @@ func TestFrames(t *testing.T) {
 	huge := []byte{0xff, 0xff, 0xff, 0x1f, byte(TRecords), 1, 2}
 	if _, _, err := ReadFrame(bufio.NewReader(bytes.NewReader(huge)), MaxFrame); err != io.ErrUnexpectedEOF {
 		t.Fatalf("huge claim: %v", err)
+	}
+}
+
+// TestRangeBounds: bounds must rise, and only the last range, which
+// must, reaches the top of the id space.
+func TestRangeBounds(t *testing.T) {
+	for name, rs := range map[string][]Range{
+		"no ranges":          nil,
+		"last bounded":       {{Upper: []byte{1}}},
+		"unbounded first":    {{}, {Upper: []byte{1}}, {}},
+		"falling":            {{Upper: []byte{2}}, {Upper: []byte{1}}, {}},
+		"equal":              {{Upper: []byte{2}}, {Upper: []byte{2}}, {}},
+		"prefix of previous": {{Upper: []byte{2, 1}}, {Upper: []byte{2}}, {}},
+		"too long":           {{Upper: make([]byte, 17)}, {}},
+		"unknown mode":       {{Mode: 9}},
+	} {
+		b := (&RangeWant{Ranges: rs}).Encode()
+		if _, err := DecodeRangeWant(b); !errors.Is(err, ErrMalformed) {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+	ok := []Range{{Upper: []byte{2}}, {Upper: []byte{2, 0}}, {Upper: []byte{3}}, {}}
+	if _, err := DecodeRangeWant((&RangeWant{Ranges: ok}).Encode()); err != nil {
+		t.Fatal(err)
 	}
 }
 

@@ -103,7 +103,7 @@ func (r *badRelay) serve(ctx context.Context, conn *quic.Conn) {
 		return
 	}
 	ss := &session{id: r.d.id, group: r.group, conn: conn, s: s, serving: true,
-		acks: make(chan uint64, 16), replies: make(chan *wire.SyncReply, 16), nat: make(chan natMessage, 256),
+		acks: make(chan uint64, 16), replies: make(chan *wire.RangeReply, 16), nat: make(chan natMessage, 256),
 		done: make(chan struct{})}
 	peer := peerOf(conn)
 	r.mu.Lock()

@@ -40,7 +40,7 @@ type session struct {
 	wmu sync.Mutex // one frame at a time
 
 	acks    chan uint64
-	replies chan *wire.SyncReply
+	replies chan *wire.RangeReply
 	nat     chan natMessage // Punch and Relay messages (sessions that sent HelloNAT)
 	serving bool            // a member connected to the attacker: answer its reconciliation and barriers
 	done    chan struct{}   // closed when the reader stops
@@ -96,7 +96,7 @@ func joinFlags(ctx context.Context, d *dialer, inv *invitation.Invitation, addr 
 	}
 	fmt.Printf("welcome %s\n", peerOf(conn))
 	ss := &session{id: d.id, inv: inv, group: inv.GroupPeerName, conn: conn, s: s,
-		acks: make(chan uint64, 16), replies: make(chan *wire.SyncReply, 16), nat: make(chan natMessage, 256),
+		acks: make(chan uint64, 16), replies: make(chan *wire.RangeReply, 16), nat: make(chan natMessage, 256),
 		done: make(chan struct{})}
 	go ss.readLoop(br)
 	return ss, nil
@@ -133,18 +133,19 @@ func (ss *session) readLoop(br *bufio.Reader) {
 			if m, err := wire.DecodeBarrier(payload); err == nil {
 				ss.acks <- m.Seq
 			}
-		case wire.TSyncReply:
-			if m, err := wire.DecodeSyncReply(payload); err == nil {
+		case wire.TRangeReply:
+			if m, err := wire.DecodeRangeReply(payload); err == nil {
 				ss.replies <- m
 			}
-		case wire.TFingerprints:
-			// Claim to hold exactly what the member holds.
-			if m, err := wire.DecodeFingerprints(payload); err == nil && ss.serving {
-				reply := &wire.SyncReply{Round: m.Round}
-				for _, b := range m.Buckets {
-					reply.Replies = append(reply.Replies, wire.BucketReply{Prefix: b.Prefix, Outcome: wire.BucketEqual})
+		case wire.TRangeRequest:
+			// Claim to hold exactly what the member holds: every range
+			// it sends is settled.
+			if m, err := wire.DecodeRangeRequest(payload); err == nil && ss.serving {
+				reply := &wire.RangeReply{Round: m.Round}
+				for _, r := range m.Ranges {
+					reply.Ranges = append(reply.Ranges, wire.Range{Upper: r.Upper, Mode: wire.RangeSkip})
 				}
-				go ss.write(wire.TSyncReply, reply.Encode())
+				go ss.write(wire.TRangeReply, reply.Encode())
 			}
 		case wire.TBarrier:
 			if ss.serving {
@@ -221,11 +222,8 @@ func (ss *session) fetchAll(round uint64) ([]*record.Record, error) {
 	ss.mu.Lock()
 	start := len(ss.received)
 	ss.mu.Unlock()
-	var buckets []wire.Bucket
-	for b := 0; b < 256; b++ {
-		buckets = append(buckets, wire.Bucket{Prefix: []byte{byte(b)}})
-	}
-	if err := ss.write(wire.TFingerprints, (&wire.Fingerprints{Round: round, Buckets: buckets}).Encode()); err != nil {
+	all := []wire.Range{{Mode: wire.RangeEmpty}} // the whole id space
+	if err := ss.write(wire.TRangeRequest, (&wire.RangeRequest{Round: round, Ranges: all}).Encode()); err != nil {
 		return nil, err
 	}
 	select {

@@ -1,0 +1,195 @@
+package harness
+
+import (
+	"crypto/rand"
+	"database/sql"
+	"fmt"
+	"net/url"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/google/uuid"
+	_ "github.com/mattn/go-sqlite3"
+
+	"p2p/core/filetime"
+)
+
+// RawSQLite is the anchor of the AddRecord benchmarks: a database with
+// core/store's schema and pragmas (WAL, synchronous=FULL, immediate
+// transactions) through mattn/go-sqlite3 and database/sql, and rows of
+// a record's size prepared beforehand, inserted one per transaction.
+type RawSQLite struct {
+	db   *sql.DB
+	ins  *sql.Stmt
+	rows []rawRow
+	next atomic.Int64 // index of the next row to insert
+}
+
+// rawSchema is core/store's schema (meta and records tables, the same
+// columns and indexes).
+const rawSchema = `
+CREATE TABLE IF NOT EXISTS meta (
+	key   TEXT PRIMARY KEY,
+	value BLOB NOT NULL
+);
+CREATE TABLE IF NOT EXISTS records (
+	id         BLOB NOT NULL UNIQUE,
+	type       BLOB NOT NULL,
+	version    INTEGER NOT NULL,
+	flags      INTEGER NOT NULL,
+	creator    TEXT NOT NULL,
+	modifier   TEXT NOT NULL,
+	attributes TEXT NOT NULL,
+	created    INTEGER NOT NULL,
+	expires    INTEGER NOT NULL,
+	modified   INTEGER NOT NULL,
+	data       BLOB NOT NULL,
+	signature  BLOB NOT NULL,
+	hash       BLOB NOT NULL,
+	seq        INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS records_type ON records(type);
+CREATE INDEX IF NOT EXISTS records_expires ON records(expires);
+CREATE INDEX IF NOT EXISTS records_seq ON records(seq);
+`
+
+type rawRow struct {
+	id, typ, data, sig, hash []byte
+	creator                  string
+	created, expires         int64
+	seq                      int64
+}
+
+// OpenRawSQLite creates the anchor's database at path with n rows of
+// size bytes of data ready, using at most conns connections (1: threads
+// take turns for the one connection, as core/store's writer does; more:
+// they contend for SQLite's write lock).
+func OpenRawSQLite(path string, n, size, conns int) (*RawSQLite, error) {
+	q := url.Values{}
+	q.Set("_journal_mode", "WAL")
+	q.Set("_synchronous", "FULL")
+	q.Set("_busy_timeout", "10000")
+	q.Set("_txlock", "immediate")
+	q.Set("_cache_size", "-2048")
+	db, err := sql.Open("sqlite3", "file:"+(&url.URL{Path: path}).EscapedPath()+"?"+q.Encode())
+	if err != nil {
+		return nil, err
+	}
+	db.SetMaxOpenConns(conns)
+	db.SetMaxIdleConns(conns)
+	if _, err := db.Exec(rawSchema); err != nil {
+		db.Close()
+		return nil, err
+	}
+	ins, err := db.Prepare(`INSERT INTO records(id, type, version, flags, creator, modifier, attributes,
+		created, expires, modified, data, signature, hash, seq) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)`)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	typ := uuid.New()
+	creator := fmt.Sprintf("%x.", randomBytes(20)) // a peer name's length
+	now := int64(filetime.Now())
+	rows := make([]rawRow, n)
+	for i := range rows {
+		id := uuid.New()
+		rows[i] = rawRow{id: id[:], typ: typ[:], data: randomBytes(size), sig: randomBytes(64),
+			hash: randomBytes(32), creator: creator, created: now, expires: now + 864_000_000_000, seq: int64(i + 1)}
+	}
+	return &RawSQLite{db: db, ins: ins, rows: rows}, nil
+}
+
+// Insert writes the next k rows, one transaction each, from threads
+// goroutines, and returns how long it took.
+func (r *RawSQLite) Insert(k, threads int) (time.Duration, error) {
+	end := r.next.Load() + int64(k)
+	if end > int64(len(r.rows)) {
+		return 0, fmt.Errorf("raw SQLite: %d rows prepared, %d wanted", len(r.rows), end)
+	}
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var first error
+	start := time.Now()
+	for range max(threads, 1) {
+		wg.Go(func() {
+			for {
+				i := r.next.Add(1) - 1
+				if i >= end {
+					r.next.Add(-1)
+					return
+				}
+				if err := r.insert(&r.rows[i]); err != nil {
+					mu.Lock()
+					first = cmpOr(first, err)
+					mu.Unlock()
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	return time.Since(start), first
+}
+
+// InsertBatched writes the next k rows from one goroutine, perTx rows a
+// transaction, and returns how long it took.
+func (r *RawSQLite) InsertBatched(k, perTx int) (time.Duration, error) {
+	from := r.next.Load()
+	if from+int64(k) > int64(len(r.rows)) {
+		return 0, fmt.Errorf("raw SQLite: %d rows prepared, %d wanted", len(r.rows), from+int64(k))
+	}
+	start := time.Now()
+	for lo := from; lo < from+int64(k); lo += int64(perTx) {
+		tx, err := r.db.Begin()
+		if err != nil {
+			return 0, err
+		}
+		ins := tx.Stmt(r.ins)
+		for i := lo; i < min(lo+int64(perTx), from+int64(k)); i++ {
+			row := &r.rows[i]
+			if _, err := ins.Exec(row.id, row.typ, 1, 0, row.creator, row.creator, "",
+				row.created, row.expires, row.created, row.data, row.sig, row.hash, row.seq); err != nil {
+				tx.Rollback()
+				return 0, err
+			}
+		}
+		if err := tx.Commit(); err != nil {
+			return 0, err
+		}
+	}
+	r.next.Add(int64(k))
+	return time.Since(start), nil
+}
+
+func (r *RawSQLite) insert(row *rawRow) error {
+	tx, err := r.db.Begin()
+	if err != nil {
+		return err
+	}
+	if _, err := tx.Stmt(r.ins).Exec(row.id, row.typ, 1, 0, row.creator, row.creator, "",
+		row.created, row.expires, row.created, row.data, row.sig, row.hash, row.seq); err != nil {
+		tx.Rollback()
+		return err
+	}
+	return tx.Commit()
+}
+
+// Close closes the database.
+func (r *RawSQLite) Close() {
+	r.ins.Close()
+	r.db.Close()
+}
+
+func cmpOr(a, b error) error {
+	if a != nil {
+		return a
+	}
+	return b
+}
+
+func randomBytes(n int) []byte {
+	b := make([]byte, n)
+	rand.Read(b)
+	return b
+}
