@@ -14,6 +14,7 @@ import (
 
 	"p2p/core/peererr"
 	"p2p/core/peername"
+	"p2p/core/sig"
 	"p2p/core/wire"
 )
 
@@ -247,7 +248,7 @@ func (n *Node) verifyPunch(peer string, m *wire.Punch) error {
 	if !n.e.IsMember(peer) {
 		return fmt.Errorf("%s is not a member", peer)
 	}
-	if !ed25519.Verify(m.Key, wire.PunchSigningBytes(n.e.GroupPeerName(), m.Kind, m.Session, m.Token, m.Candidates), m.Sig) {
+	if !sig.Verify(m.Key, wire.PunchSigningBytes(n.e.GroupPeerName(), m.Kind, m.Session, m.Token, m.Candidates), m.Sig) {
 		return errors.New("bad signature on the candidates")
 	}
 	return nil
