@@ -20,8 +20,8 @@ import (
 	"p2p/core/identity"
 	"p2p/core/peererr"
 	"p2p/core/peername"
-	"p2p/core/session"
 	"p2p/core/service"
+	"p2p/core/session"
 )
 
 var appType = uuid.MustParse("0d6b3a51-8d0e-4f0e-9a43-6e2f7c1d2b30")
