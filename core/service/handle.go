@@ -284,7 +284,7 @@ func (g *Group) Subscribe(filters []event.Filter, sig event.Signaler) (*Registra
 	}
 	reg := &Registration{sh: sh, filters: filters, sig: sig}
 	sh.mu.Lock()
-	reg.subs = []*event.Subscription{sess.Subscribe(filters, sig)}
+	reg.subs = []*event.Subscription{sess.Subscribe(filters, reg.signaler())}
 	sh.regs[reg] = struct{}{}
 	sh.mu.Unlock()
 	return reg, nil
@@ -295,7 +295,15 @@ func (g *Group) Subscribe(filters []event.Filter, sig event.Signaler) (*Registra
 type Registration struct {
 	sh      *shared
 	filters []event.Filter
-	sig     event.Signaler
+	// sig is the application's signaler. The registration owns it: its
+	// subscriptions come and go across takeovers and get it through
+	// signaler, which hides its Close, so that closing an old one never
+	// closes it under the new one (a Win32 event handle closed so would
+	// leave every later event unsignalled); Close closes it.
+	sig event.Signaler
+
+	sigMu     sync.Mutex // orders signals against Close
+	sigClosed bool       // guarded by sigMu: sig is closed
 
 	mu     sync.Mutex
 	subs   []*event.Subscription // the current one last; older ones drain first
@@ -321,6 +329,28 @@ func (r *Registration) Next() (event.Event, bool) {
 	return event.Event{}, false
 }
 
+// signaler is the application's signaler as a subscription gets it:
+// without its Close method, and silent once the registration closed it
+// (a subscription being made during a takeover may outlive Close).
+func (r *Registration) signaler() event.Signaler {
+	if r.sig == nil {
+		return nil
+	}
+	return regSignaler{r}
+}
+
+// regSignaler signals a registration's signaler while it is open.
+type regSignaler struct{ r *Registration }
+
+func (s regSignaler) Signal() error {
+	s.r.sigMu.Lock()
+	defer s.r.sigMu.Unlock()
+	if s.r.sigClosed {
+		return nil
+	}
+	return s.r.sig.Signal()
+}
+
 // swap moves the registration onto a new session's subscription.
 func (r *Registration) swap(s *event.Subscription) {
 	r.mu.Lock()
@@ -344,8 +374,14 @@ func (r *Registration) Close() {
 		return
 	}
 	for _, s := range subs {
-		s.Close()
+		s.Close() // none signals once closed
 	}
+	r.sigMu.Lock()
+	r.sigClosed = true
+	if c, ok := r.sig.(interface{ Close() error }); ok {
+		c.Close()
+	}
+	r.sigMu.Unlock()
 	r.sh.mu.Lock()
 	delete(r.sh.regs, r)
 	r.sh.mu.Unlock()

@@ -189,7 +189,7 @@ func (sh *shared) watch(r *session.Remote) {
 		sh.closed = true
 	} else {
 		for reg := range sh.regs {
-			reg.swap(sh.sess.Subscribe(reg.filters, reg.sig))
+			reg.swap(sh.sess.Subscribe(reg.filters, reg.signaler()))
 		}
 	}
 	sh.switching = false

@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -53,6 +54,10 @@ func child() int {
 		return 1
 	}
 	reg, _ := g.Subscribe([]event.Filter{{Type: event.RecordChanged}, {Type: event.StatusChanged}}, nil)
+	// A second registration whose signaler, like a Win32 event handle,
+	// must not be closed before the registration is.
+	sig := &closableSignaler{signals: make(chan struct{}, 1)}
+	sreg, _ := g.Subscribe([]event.Filter{{Type: event.RecordChanged}}, sig)
 	fmt.Println("ok", g.Hosted())
 	in := bufio.NewScanner(os.Stdin)
 	for in.Scan() {
@@ -80,6 +85,15 @@ func child() int {
 				}
 			}
 			fmt.Println("ok", got)
+		case "signalled": // drain the second registration, then wait up to 10 s for a signal
+			for _, ok := sreg.Next(); ok; _, ok = sreg.Next() {
+			}
+			select {
+			case <-sig.signals:
+				fmt.Println("ok", !sig.closed.Load())
+			case <-time.After(10 * time.Second):
+				fmt.Println("ok false: no signal in 10 s")
+			}
 		case "close":
 			g.Close()
 			fmt.Println("ok")
@@ -91,6 +105,26 @@ func child() int {
 	}
 	return 0
 }
+
+// closableSignaler records signals; once closed, signalling fails, as
+// SetEvent on a closed handle does.
+type closableSignaler struct {
+	signals chan struct{}
+	closed  atomic.Bool
+}
+
+func (s *closableSignaler) Signal() error {
+	if s.closed.Load() {
+		return errors.New("signalled after Close")
+	}
+	select {
+	case s.signals <- struct{}{}:
+	default:
+	}
+	return nil
+}
+
+func (s *closableSignaler) Close() error { s.closed.Store(true); return nil }
 
 type proc struct {
 	cmd *exec.Cmd
@@ -198,6 +232,12 @@ func TestApplicationsShareOneGroup(t *testing.T) {
 	}
 	if got := b.do(t, "count"); !strings.HasPrefix(got, "ok 2 ") {
 		t.Fatalf("after takeover: %q", got)
+	}
+	// Its registrations still signal: the takeover moved them to new
+	// subscriptions without closing the application's signaler.
+	b.do(t, "add")
+	if got := b.do(t, "signalled"); got != "ok true" {
+		t.Fatalf("a registration after the takeover: %q", got)
 	}
 	// A new application attaches to the new host and is online at once.
 	c := start(t, home, name)

@@ -172,22 +172,31 @@ func StartPeer(t *testing.T, name, home string) *Peer {
 func startPeerAt(t *testing.T, name, home, netns, listen string, env ...string) *Peer {
 	t.Helper()
 	bin := peerBinary(t)
+	var cmd *exec.Cmd
+	if netns != "" {
+		cmd = exec.Command("ip", "netns", "exec", netns, bin)
+	} else {
+		cmd = exec.Command(bin)
+	}
+	cmd.Env = append(filteredEnv(), "P2P_HOME="+home, "P2P_LISTEN="+listen, "P2P_DISCOVERY=0", "P2P_LOG=info")
+	cmd.Env = append(cmd.Env, env...)
+	return startCommand(t, name, home, cmd)
+}
+
+// startCommand starts cmd, a peer program (peer.c built for this system
+// or for Windows under Wine), as the peer name with data directory home
+// (made if needed); it is stopped when the test ends.
+func startCommand(t *testing.T, name, home string, cmd *exec.Cmd) *Peer {
+	t.Helper()
 	if err := os.MkdirAll(home, 0o700); err != nil {
 		t.Fatal(err)
 	}
-	p := &Peer{t: t, Name: name, Home: home, exited: make(chan struct{})}
+	p := &Peer{t: t, Name: name, Home: home, exited: make(chan struct{}), cmd: cmd}
 	p.log = filepath.Join(home, fmt.Sprintf("peer-%d.log", time.Now().UnixNano()))
 	logf, err := os.Create(p.log)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if netns != "" {
-		p.cmd = exec.Command("ip", "netns", "exec", netns, bin)
-	} else {
-		p.cmd = exec.Command(bin)
-	}
-	p.cmd.Env = append(filteredEnv(), "P2P_HOME="+home, "P2P_LISTEN="+listen, "P2P_DISCOVERY=0", "P2P_LOG=info")
-	p.cmd.Env = append(p.cmd.Env, env...)
 	p.cmd.Stderr = logf
 	p.stdin, err = p.cmd.StdinPipe()
 	if err != nil {
