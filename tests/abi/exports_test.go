@@ -164,3 +164,16 @@ func TestDLLExportsExactlyTheAPI(t *testing.T) {
 		t.Errorf("p2p.dll lacks names Windows' import library has: %v", missing)
 	}
 }
+
+// TestWindowsBuildScriptUsesTheExportList checks that build.ps1, the
+// native Windows build, links with p2p.def as `make windows` does (it is
+// not run here: no PowerShell).
+func TestWindowsBuildScriptUsesTheExportList(t *testing.T) {
+	ps := readFile(t, "../../build.ps1")
+	mk := readFile(t, "../../Makefile")
+	for _, flag := range []string{"-Wl,--export-all-symbols", "-Wl,--exclude-all-symbols", "p2p.def", "--out-implib"} {
+		if !strings.Contains(ps, flag) || !strings.Contains(mk, flag) {
+			t.Errorf("build.ps1 and the Makefile must both link p2p.dll with %s", flag)
+		}
+	}
+}
