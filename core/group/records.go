@@ -109,7 +109,10 @@ func (e *Engine) AddRecords(ns []NewRecord) ([]uuid.UUID, error) {
 }
 
 // UpdateRecord replaces the data, attributes, flags and expiry of a live
-// record: its creator or an administrator only.
+// record: its creator or an administrator only. The read of the current
+// version and the write of the next happen in one write transaction, so
+// concurrent updates each build on the one before (the last wins) and an
+// update never undoes a delete.
 func (e *Engine) UpdateRecord(n NewRecord) error {
 	if err := e.checkWritable(); err != nil {
 		return err
@@ -118,55 +121,77 @@ func (e *Engine) UpdateRecord(n NewRecord) error {
 	if err := n.check(e, now); err != nil {
 		return err
 	}
-	cur, err := e.liveRecord(n.ID, now)
+	err := e.modifyLive(n.ID, now, func(cur *record.Record) (*record.Record, error) {
+		if cur.Type != n.Type {
+			return nil, fmt.Errorf("type cannot change: %w", peererr.ErrInvalidArg)
+		}
+		r := cur.Clone()
+		r.Flags = n.Flags
+		r.Attributes = n.Attributes
+		r.Expires = n.Expires
+		r.Data = n.Data
+		return r, nil
+	})
 	if err != nil {
-		return fmt.Errorf("update record: %w", err)
-	}
-	if cur.Type != n.Type {
-		return fmt.Errorf("update record %s: type cannot change: %w", n.ID, peererr.ErrInvalidArg)
-	}
-	if err := e.checkOwner(cur); err != nil {
 		return fmt.Errorf("update record %s: %w", n.ID, err)
-	}
-	r := cur.Clone()
-	r.Version++
-	r.Flags = n.Flags
-	r.ModifiedByID = e.id.PeerName
-	r.Attributes = n.Attributes
-	r.Expires = n.Expires
-	r.Modified = later(now, cur.Modified)
-	r.Data = n.Data
-	r.Sign(e.groupName, e.id.Key)
-	if err := e.storeLocal(r); err != nil {
-		return fmt.Errorf("update record: %w", err)
 	}
 	return nil
 }
 
-// DeleteRecord replaces a live record with a tombstone that replicates:
-// its creator or an administrator only.
+// DeleteRecord replaces a live record with a tombstone: its creator or an
+// administrator only. Like UpdateRecord it reads and writes in one
+// transaction, so of concurrent deletes of one record exactly one
+// succeeds; the others find no live record (PEER_E_RECORD_NOT_FOUND).
 func (e *Engine) DeleteRecord(id uuid.UUID) error {
 	if err := e.checkWritable(); err != nil {
 		return err
 	}
-	now := filetime.Now()
-	cur, err := e.liveRecord(id, now)
+	err := e.modifyLive(id, filetime.Now(), func(cur *record.Record) (*record.Record, error) {
+		r := cur.Clone()
+		r.Flags = record.FlagDeleted
+		r.Data = nil
+		return r, nil
+	})
 	if err != nil {
-		return fmt.Errorf("delete record: %w", err)
-	}
-	if err := e.checkOwner(cur); err != nil {
 		return fmt.Errorf("delete record %s: %w", id, err)
 	}
-	r := cur.Clone()
-	r.Version++
-	r.Flags = record.FlagDeleted
-	r.ModifiedByID = e.id.PeerName
-	r.Modified = later(now, cur.Modified)
-	r.Data = nil
-	r.Sign(e.groupName, e.id.Key)
-	if err := e.storeLocal(r); err != nil {
-		return fmt.Errorf("delete record: %w", err)
+	return nil
+}
+
+// modifyLive writes the next version of the live application record id:
+// inside one write transaction it reads the current version, lets change
+// make the next from a copy of it, and signs and stores that as modified
+// by this member now. A record that is gone, or not this member's to
+// change, is an error and nothing is written.
+func (e *Engine) modifyLive(id uuid.UUID, now filetime.FILETIME, change func(cur *record.Record) (*record.Record, error)) error {
+	var next *record.Record
+	out, err := e.db.Modify(id, func(cur *record.Record) (*record.Record, error) {
+		if !isLive(cur, now) {
+			return nil, peererr.ErrRecordNotFound
+		}
+		if err := e.checkOwner(cur); err != nil {
+			return nil, err
+		}
+		r, err := change(cur)
+		if err != nil {
+			return nil, err
+		}
+		r.Version = cur.Version + 1
+		r.ModifiedByID = e.id.PeerName
+		r.Modified = later(now, cur.Modified)
+		r.Sign(e.groupName, e.id.Key)
+		next = r
+		return r, nil
+	})
+	if err != nil {
+		return err
 	}
+	if !out.Applied {
+		// Only a record that is newer than what this transaction read
+		// could win over it: impossible while it holds the write lock.
+		return fmt.Errorf("a newer version is stored: %w", peererr.ErrInvalidRecord)
+	}
+	e.afterStore([]*record.Record{next}, []store.Outcome{out}, nil)
 	return nil
 }
 
@@ -226,10 +251,16 @@ func (e *Engine) liveRecord(id uuid.UUID, now filetime.FILETIME) (*record.Record
 	if err != nil {
 		return nil, err
 	}
-	if r.Deleted() || r.Expired(now) || IsSystemType(r.Type) {
+	if !isLive(r, now) {
 		return nil, fmt.Errorf("record %s: %w", id, peererr.ErrRecordNotFound)
 	}
 	return r, nil
+}
+
+// isLive reports whether r is an application record that is neither
+// deleted nor expired.
+func isLive(r *record.Record, now filetime.FILETIME) bool {
+	return r != nil && !r.Deleted() && !r.Expired(now) && !IsSystemType(r.Type)
 }
 
 // canPublish reports whether this member's roles allow publishing records.

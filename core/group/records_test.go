@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -582,5 +583,76 @@ func TestConcurrentWriters(t *testing.T) {
 	}
 	if n := sub.Len(); n != 2*writers*each {
 		t.Errorf("%d events, want %d", n, 2*writers*each)
+	}
+}
+
+// TestRecordWritesAreAtomic races writers on one record, as the probe
+// of issue 13 did: 8 goroutines deleting it get exactly one S_OK (the
+// others PEER_E_RECORD_NOT_FOUND); 8 updating it all succeed, the last
+// version counting each; a delete racing an update is never undone (if
+// the delete said S_OK the record is gone).
+func TestRecordWritesAreAtomic(t *testing.T) {
+	w := newWorld(t)
+	a := w.create(w.identity("Alice"), group.Properties{})
+	const writers, rounds = 8, 60
+	race := func(fn func(i int) error) []error {
+		errs := make([]error, writers)
+		var wg sync.WaitGroup
+		start := make(chan struct{})
+		for i := range writers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				<-start
+				errs[i] = fn(i)
+			}()
+		}
+		close(start)
+		wg.Wait()
+		return errs
+	}
+	for round := range rounds {
+		id := add(t, a, newRec("x"))
+		ok := 0
+		for _, err := range race(func(int) error { return a.DeleteRecord(id) }) {
+			switch {
+			case err == nil:
+				ok++
+			case !errors.Is(err, peererr.ErrRecordNotFound):
+				t.Fatalf("round %d: delete: %v", round, err)
+			}
+		}
+		if ok != 1 {
+			t.Fatalf("round %d: %d of %d concurrent deletes of one record said S_OK, want 1", round, ok, writers)
+		}
+
+		id = add(t, a, newRec("x"))
+		for _, err := range race(func(i int) error {
+			return a.UpdateRecord(group.NewRecord{ID: id, Type: appType, Expires: expiresIn(time.Hour), Data: []byte{byte(i)}})
+		}) {
+			if err != nil {
+				t.Fatalf("round %d: concurrent update: %v", round, err)
+			}
+		}
+		if r, err := a.GetRecord(id); err != nil || r.Version != 1+writers {
+			t.Fatalf("round %d: after %d updates: %v version %d, want %d", round, writers, err, r.Version, 1+writers)
+		}
+
+		errs := race(func(i int) error {
+			if i%2 == 0 {
+				return a.DeleteRecord(id)
+			}
+			return a.UpdateRecord(group.NewRecord{ID: id, Type: appType, Expires: expiresIn(time.Hour), Data: []byte{byte(i)}})
+		})
+		deleted := false
+		for i, err := range errs {
+			if err != nil && !errors.Is(err, peererr.ErrRecordNotFound) {
+				t.Fatalf("round %d: writer %d: %v", round, i, err)
+			}
+			deleted = deleted || (i%2 == 0 && err == nil)
+		}
+		if _, err := a.GetRecord(id); deleted && !errors.Is(err, peererr.ErrRecordNotFound) {
+			t.Fatalf("round %d: a delete said S_OK but the record is live: %v", round, err)
+		}
 	}
 }

@@ -212,12 +212,8 @@ func (db *DB) PutIf(accept func(prev, next *record.Record) error, recs ...*recor
 	out := make([]Outcome, len(recs))
 	err := db.write(func(tx *sql.Tx) error {
 		put, get := tx.Stmt(db.putStmt), tx.Stmt(db.getStmt)
-		// The change sequence is shared by every process writing this
-		// file; read once per transaction (which holds the write lock).
-		if db.seq == 0 {
-			if err := tx.QueryRow(`SELECT COALESCE(MAX(seq), 0) FROM records`).Scan(&db.seq); err != nil {
-				return fmt.Errorf("read sequence: %w", err)
-			}
+		if err := db.readSeq(tx); err != nil {
+			return err
 		}
 		stored, err := storedIDs(tx, recs)
 		if err != nil {
@@ -225,17 +221,13 @@ func (db *DB) PutIf(accept func(prev, next *record.Record) error, recs ...*recor
 		}
 		var ins *sql.Stmt
 		for i, r := range recs {
-			h := r.Hash(db.group)
-			args := []any{r.ID[:], r.Type[:], r.Version, r.Flags, r.CreatorID, r.ModifiedByID,
-				r.Attributes, int64(r.Created), int64(r.Expires), int64(r.Modified),
-				nonNil(r.Data), nonNil(r.Signature), h[:], db.seq + 1}
 			if stored == nil && accept == nil {
 				// Most writes of a few records are new records: insert
 				// unless the id is stored, and compare only if it is.
 				if ins == nil {
 					ins = tx.Stmt(db.newStmt)
 				}
-				res, err := ins.Exec(args...)
+				res, err := ins.Exec(db.rowArgs(r)...)
 				if err != nil {
 					return fmt.Errorf("store record %s: %w", r.ID, err)
 				}
@@ -251,21 +243,10 @@ func (db *DB) PutIf(accept func(prev, next *record.Record) error, recs ...*recor
 					return err
 				}
 			}
-			out[i].Prev = prev
-			if prev != nil && record.Compare(r, prev) <= 0 {
-				continue
+			if out[i], err = db.putOver(put, r, prev, accept); err != nil {
+				return err
 			}
-			if accept != nil {
-				if out[i].Refused = accept(prev, r); out[i].Refused != nil {
-					continue
-				}
-			}
-			if _, err := put.Exec(args...); err != nil {
-				return fmt.Errorf("store record %s: %w", r.ID, err)
-			}
-			db.seq++
-			out[i].Applied = true
-			if stored != nil {
+			if out[i].Applied && stored != nil {
 				stored[r.ID] = true // a later version in the same call sees this one
 			}
 		}
@@ -274,6 +255,76 @@ func (db *DB) PutIf(accept func(prev, next *record.Record) error, recs ...*recor
 	if err != nil {
 		return nil, err
 	}
+	return out, nil
+}
+
+// Modify changes one record atomically: inside a write transaction it
+// reads what is stored under id (nil if nothing) and stores what change
+// makes of it, so that no other write comes between the read and the
+// write: two deletes of one record cannot both succeed, and an update
+// cannot undo a delete. If change returns an error, nothing is stored and
+// Modify returns that error.
+func (db *DB) Modify(id uuid.UUID, change func(cur *record.Record) (*record.Record, error)) (Outcome, error) {
+	var out Outcome
+	err := db.write(func(tx *sql.Tx) error {
+		if err := db.readSeq(tx); err != nil {
+			return err
+		}
+		cur, err := scanRecord(tx.Stmt(db.getStmt).QueryRow(id[:]))
+		if err != nil && !errors.Is(err, peererr.ErrRecordNotFound) {
+			return err
+		}
+		next, err := change(cur)
+		if err != nil {
+			return err
+		}
+		out, err = db.putOver(tx.Stmt(db.putStmt), next, cur, nil)
+		return err
+	})
+	if err != nil {
+		return Outcome{}, err
+	}
+	return out, nil
+}
+
+// readSeq reads the change sequence once per transaction (which holds
+// the write lock): it is shared by every process writing this file.
+func (db *DB) readSeq(tx *sql.Tx) error {
+	if db.seq == 0 {
+		if err := tx.QueryRow(`SELECT COALESCE(MAX(seq), 0) FROM records`).Scan(&db.seq); err != nil {
+			return fmt.Errorf("read sequence: %w", err)
+		}
+	}
+	return nil
+}
+
+// rowArgs are the columns of r as the put and insert statements take
+// them, with the next change sequence.
+func (db *DB) rowArgs(r *record.Record) []any {
+	h := r.Hash(db.group)
+	return []any{r.ID[:], r.Type[:], r.Version, r.Flags, r.CreatorID, r.ModifiedByID,
+		r.Attributes, int64(r.Created), int64(r.Expires), int64(r.Modified),
+		nonNil(r.Data), nonNil(r.Signature), h[:], db.seq + 1}
+}
+
+// putOver stores r with put (the put statement of the transaction) over
+// prev (what is stored under its id, nil if nothing) unless prev wins the
+// conflict rule or accept refuses r.
+func (db *DB) putOver(put *sql.Stmt, r, prev *record.Record, accept func(prev, next *record.Record) error) (Outcome, error) {
+	out := Outcome{Prev: prev}
+	if prev != nil && record.Compare(r, prev) <= 0 {
+		return out, nil
+	}
+	if accept != nil {
+		if out.Refused = accept(prev, r); out.Refused != nil {
+			return out, nil
+		}
+	}
+	if _, err := put.Exec(db.rowArgs(r)...); err != nil {
+		return out, fmt.Errorf("store record %s: %w", r.ID, err)
+	}
+	db.seq++
+	out.Applied = true
 	return out, nil
 }
 
