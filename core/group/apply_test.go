@@ -35,7 +35,7 @@ func newMembers(t *testing.T) *members {
 // signed builds a version-1 application record created and signed by id.
 func (m *members) signed(id *identity.Identity, data string) *record.Record {
 	now := filetime.Now()
-	r := &record.Record{Type: appType, ID: uuid.New(), Version: 1, CreatorID: id.PeerName, ModifiedByID: id.PeerName,
+	r := &record.Record{Type: appType, ID: group.NewRecordID(m.a.GroupPeerName(), id.PeerName), Version: 1, CreatorID: id.PeerName, ModifiedByID: id.PeerName,
 		Created: now, Modified: now, Expires: expiresIn(time.Hour), Data: []byte(data)}
 	r.Sign(m.a.GroupPeerName(), id.Key)
 	return r
@@ -190,6 +190,22 @@ func TestApplyRejects(t *testing.T) {
 		r.Sign(gname, m.bob.Key)
 		m.apply(t, 0, 1, r)
 	})
+	t.Run("another creator's id, before the creator's record arrives", func(t *testing.T) {
+		// Bob publishes under an id bound to alice: refused, so that
+		// alice's record is taken wherever it arrives second.
+		theirs := m.signed(m.alice, "alice's")
+		impostor := m.signed(m.bob, "bob's")
+		impostor.ID = theirs.ID
+		impostor.Sign(gname, m.bob.Key)
+		m.apply(t, 0, 1, impostor)
+		m.apply(t, 1, 0, theirs)
+	})
+	t.Run("a random id", func(t *testing.T) {
+		r := m.signed(m.bob, "x")
+		r.ID = uuid.New()
+		r.Sign(gname, m.bob.Key)
+		m.apply(t, 0, 1, r)
+	})
 	t.Run("first version by another than its creator", func(t *testing.T) {
 		r := m.signed(m.bob, "x")
 		r.CreatorID = m.alice.PeerName
@@ -270,10 +286,10 @@ func TestApplyRejects(t *testing.T) {
 		m.apply(t, 0, 1, r)
 	})
 
-	// After all of that, alice holds exactly her, bob's records.
+	// After all of that, alice holds exactly her two and bob's record.
 	ids, _ := m.a.RecordIDs(nil)
-	if len(ids) != 2 {
-		t.Errorf("alice lists %d records, want 2", len(ids))
+	if len(ids) != 3 {
+		t.Errorf("alice lists %d records, want 3", len(ids))
 	}
 	if err := m.a.DB().IntegrityCheck(); err != nil {
 		t.Error(err)

@@ -103,9 +103,13 @@ func checkCredentialRecord(e *Engine, r *record.Record, leaf *credential.Credent
 }
 
 // checkApplication: an application record is published by a member or
-// an administrator and changed only by its creator or an administrator;
-// its attributes must parse.
-func checkApplication(_ *Engine, r *record.Record, leaf *credential.Credential, _ filetime.FILETIME) error {
+// an administrator under an id bound to its creator (NewRecordID), and
+// changed only by its creator or an administrator; its attributes must
+// parse.
+func checkApplication(e *Engine, r *record.Record, leaf *credential.Credential, _ filetime.FILETIME) error {
+	if !RecordIDBound(r.ID, e.groupName, r.CreatorID) {
+		return fmt.Errorf("record %s: the id is not one its creator %s may use: %w", r.ID, r.CreatorID, peererr.ErrInvalidRecord)
+	}
 	if err := withinCredential(r, leaf); err != nil {
 		return err
 	}

@@ -61,7 +61,7 @@ func (e *Engine) AddRecord(n NewRecord) (uuid.UUID, error) {
 		return uuid.Nil, fmt.Errorf("add record: %w", peererr.ErrNotAuthorized)
 	}
 	r := &record.Record{
-		Type: n.Type, ID: uuid.New(), Version: 1, Flags: n.Flags,
+		Type: n.Type, ID: NewRecordID(e.groupName, e.id.PeerName), Version: 1, Flags: n.Flags,
 		CreatorID: e.id.PeerName, ModifiedByID: e.id.PeerName, Attributes: n.Attributes,
 		Created: now, Expires: n.Expires, Modified: now, Data: n.Data,
 	}
@@ -90,7 +90,7 @@ func (e *Engine) AddRecords(ns []NewRecord) ([]uuid.UUID, error) {
 			return nil, fmt.Errorf("add records: record %d: %w", i, err)
 		}
 		r := &record.Record{
-			Type: ns[i].Type, ID: uuid.New(), Version: 1, Flags: ns[i].Flags,
+			Type: ns[i].Type, ID: NewRecordID(e.groupName, e.id.PeerName), Version: 1, Flags: ns[i].Flags,
 			CreatorID: e.id.PeerName, ModifiedByID: e.id.PeerName, Attributes: ns[i].Attributes,
 			Created: now, Expires: ns[i].Expires, Modified: now, Data: ns[i].Data,
 		}

@@ -2,6 +2,8 @@ package group
 
 import (
 	"crypto/ed25519"
+	"crypto/rand"
+	"crypto/sha256"
 	"encoding/json"
 	"fmt"
 	"sync"
@@ -124,4 +126,34 @@ func decodeMember(b []byte) (*member, error) {
 		return nil, fmt.Errorf("decode member record: empty chain: %w", peererr.ErrInvalidRecord)
 	}
 	return &member{PeerName: chain.Leaf().Subject.PeerName, FriendlyName: d.FriendlyName, Attributes: d.Attributes, Chain: chain}, nil
+}
+
+// Application record ids are bound to their creator, so that no member
+// can publish a record of its own under an id another member created:
+// the first 60 bits of the id are a hash of the group and the creator's
+// peer name, the rest is random (with the RFC 9562 version 8 and variant
+// bits). Every member checks the binding (checkApplication), so a record
+// under another creator's id is refused everywhere, whatever the order
+// in which members receive the two, and all members agree on the id.
+
+// NewRecordID returns a fresh id for a record creator publishes in group.
+func NewRecordID(group, creator string) uuid.UUID {
+	var id uuid.UUID
+	tag := recordIDTag(group, creator)
+	copy(id[:8], tag[:8])
+	rand.Read(id[8:])
+	id[6] = 0x80 | tag[6]&0x0f // version 8: custom
+	id[8] = 0x80 | id[8]&0x3f  // variant: RFC 9562
+	return id
+}
+
+// RecordIDBound reports whether id is one NewRecordID gives creator in
+// group.
+func RecordIDBound(id uuid.UUID, group, creator string) bool {
+	tag := recordIDTag(group, creator)
+	return [6]byte(id[:6]) == [6]byte(tag[:6]) && id[6] == 0x80|tag[6]&0x0f && id[7] == tag[7] && id[8]&0xc0 == 0x80
+}
+
+func recordIDTag(group, creator string) [32]byte {
+	return sha256.Sum256([]byte("p2p application record id\x00" + group + "\x00" + creator))
 }

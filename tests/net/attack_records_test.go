@@ -132,6 +132,32 @@ func TestAttackRecords(t *testing.T) {
 		logAttack(t, "9 member-role changes to others' data (update, delete, take over as creator, rename group, rewrite presence and member record)",
 			"all rejected; state unchanged; traffic flows", "n/a (PEER_E_NOT_AUTHORIZED inside the member, dropped silently)")
 	})
+
+	t.Run("10-first-seen-id-hijack", func(t *testing.T) {
+		// A member that sees a new record publishes its own under the
+		// same id (at version 1 and at a higher version), and squats an
+		// id bound to the victim before the victim uses it. Ids are bound
+		// to their creator, so every member refuses all three whatever
+		// it received first, and all agree on the victim's record.
+		target := creator.OK("add-text victim: a new record")
+		waitAll(t, g.Members, time.Minute, "wait-id %s 45", target)
+		lines := runAttacker(t, "-home", home, "-mode", "hijack", "-invitation", inv, "-addr", addr,
+			"-victim", creator.Identity, "-ids", target)
+		if !hasLine(lines, "ack") {
+			t.Fatalf("the member did not acknowledge the records: %q", lines)
+		}
+		fresh := fieldsOf(t, lines, "sent")["fresh"]
+		for _, p := range g.Members {
+			if got := strings.Fields(p.OK("get %s", target)); len(got) < 2 || got[0] != creator.Identity || got[1] != "1" {
+				t.Errorf("%s holds %s as %q, want the victim's version 1", p.Name, target, got)
+			}
+			p.Fails(hrRecordNotFound, "get %s", fresh)
+		}
+		guard.check(t, target)
+		guard.before = settle(t, g.Members)
+		logAttack(t, "10 first-seen id hijack (own record under the victim's new id, at v1 and v100; a squatted id bound to the victim)",
+			"all refused by every member (ids are bound to their creator); all agree on the victim's record", "n/a (dropped silently)")
+	})
 }
 
 // waitMember polls until p lists member among the group's members.

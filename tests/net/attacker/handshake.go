@@ -217,7 +217,7 @@ func nocred(ctx context.Context, d *dialer, groupName, addr string) error {
 
 	// Records pipelined behind the Hello, before any Welcome.
 	now := filetime.Now()
-	r := newTestRecord(d.id.PeerName, now, "attacker: sent before the handshake")
+	r := newTestRecord(groupName, d.id.PeerName, now, "attacker: sent before the handshake")
 	r.Sign(groupName, d.id.Key)
 	b, err := r.MarshalBinary()
 	if err != nil {

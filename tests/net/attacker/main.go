@@ -46,6 +46,9 @@
 //	    as a plain member, change others' data: update the first record,
 //	    delete the second, take the first over as creator, rename the
 //	    group, rewrite the victim's presence and member records.
+//	-mode hijack -invitation FILE -victim PEERNAME -ids ID
+//	    publish own records under the victim's record id (at version 1
+//	    and 100) and under a fresh id bound to the victim.
 //	-mode expire -invitation FILE
 //	    with a short-lived credential: enroll, wait until it expires
 //	    (prints "expired"), wait for a line on stdin, then use the old
@@ -197,6 +200,8 @@ func run(o options) error {
 		return replay(ctx, d, i, o.addr, o.records, splitList(o.ids))
 	case "usurp":
 		return usurp(ctx, d, i, o.addr, o.records, o.victim, splitList(o.ids))
+	case "hijack":
+		return hijack(ctx, d, i, o.addr, o.victim, splitList(o.ids))
 	case "expire":
 		return expire(ctx, d, i, o.addr)
 	case "frames":

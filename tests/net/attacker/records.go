@@ -81,7 +81,7 @@ func tamper(ctx context.Context, d *dialer, inv *invitation.Invitation, addr str
 	id, g := d.id, ss.group
 	now := filetime.Now()
 	newRecord := func(text string) *record.Record {
-		r := newTestRecord(id.PeerName, now, text)
+		r := newTestRecord(g, id.PeerName, now, text)
 		r.Sign(g, id.Key)
 		return r
 	}
@@ -134,7 +134,7 @@ func outsider(ctx context.Context, d *dialer, inv *invitation.Invitation, addr, 
 		return o, err
 	}
 	signed := func(o *identity.Identity, author, text string) *record.Record {
-		r := newTestRecord(author, now, text)
+		r := newTestRecord(g, author, now, text)
 		r.Sign(g, o.Key)
 		return r
 	}
@@ -403,7 +403,7 @@ func expire(ctx context.Context, d *dialer, inv *invitation.Invitation, addr str
 	}
 	fmt.Printf("flooded-after-expiry records=%d\n", flooded)
 
-	r := newTestRecord(d.id.PeerName, filetime.Now(), "attacker: written after my credential expired")
+	r := newTestRecord(ss.group, d.id.PeerName, filetime.Now(), "attacker: written after my credential expired")
 	r.Sign(ss.group, d.id.Key)
 	fmt.Printf("sent after-expiry=%s\n", r.ID)
 	if err := ss.sendRecords(r); err != nil {
@@ -428,5 +428,49 @@ func expire(ctx context.Context, d *dialer, inv *invitation.Invitation, addr str
 
 	chain, _ := inv.Credential.MarshalBinary()
 	attempt(ctx, d, "expired-credential", addr, ss.group, chain)
+	return nil
+}
+
+// hijack publishes records of the attacker's own under ids the victim
+// created or could create, the first-seen attack of issue 13: one under
+// the id of the victim's live record ids[0], at version 1 and at a higher
+// version than the victim's, and one under a fresh id bound to the
+// victim (the attacker can compute the bound part of such ids), before
+// the victim ever uses it. Members must refuse all of them whatever they
+// received first, so that every member keeps the victim's record.
+func hijack(ctx context.Context, d *dialer, inv *invitation.Invitation, addr, victim string, ids []string) error {
+	if len(ids) != 1 {
+		return fmt.Errorf("-ids needs one record of the victim")
+	}
+	target, err := uuid.Parse(ids[0])
+	if err != nil {
+		return err
+	}
+	ss, err := join(ctx, d, inv, addr)
+	if err != nil {
+		return err
+	}
+	defer ss.close()
+	g, me, now := ss.group, d.id, filetime.Now()
+	mine := func(id uuid.UUID, version uint32, text string) *record.Record {
+		r := newTestRecord(g, me.PeerName, now, text)
+		r.ID, r.Version = id, version
+		r.Sign(g, me.Key)
+		return r
+	}
+	fresh := group.NewRecordID(g, victim) // bound to the victim, random part ours
+	recs := []*record.Record{
+		mine(target, 1, "attacker: hijacked at version 1"),
+		mine(target, 100, "attacker: hijacked at version 100"),
+		mine(fresh, 1, "attacker: squatting an id bound to the victim"),
+	}
+	if err := ss.sendRecords(recs...); err != nil {
+		return err
+	}
+	fmt.Printf("sent fresh=%s\n", fresh)
+	if err := ss.barrier(11); err != nil {
+		return fmt.Errorf("waiting for the barrier acknowledgement: %w", err)
+	}
+	fmt.Println("ack")
 	return nil
 }

@@ -275,10 +275,10 @@ func memberRecord(id *identity.Identity, groupName string, chain credential.Chai
 	return r, nil
 }
 
-// newTestRecord is an unsigned record of the test type by author,
-// expiring in a day.
-func newTestRecord(author string, now filetime.FILETIME, text string) *record.Record {
-	return &record.Record{Type: testType, ID: uuid.New(), Version: 1, CreatorID: author, ModifiedByID: author,
+// newTestRecord is an unsigned record of the test type by author in
+// group, under an id bound to author, expiring in a day.
+func newTestRecord(groupName, author string, now filetime.FILETIME, text string) *record.Record {
+	return &record.Record{Type: testType, ID: group.NewRecordID(groupName, author), Version: 1, CreatorID: author, ModifiedByID: author,
 		Created: now, Modified: now, Expires: now + filetime.FILETIME(24*time.Hour/100), Data: []byte(text)}
 }
 
