@@ -18,7 +18,7 @@ import (
 // address the gateway grants, and removes the mapping (lifetime 0); the
 // mapped address becomes the node's first candidate.
 func TestNATPMPMapper(t *testing.T) {
-	gw := netip.MustParseAddr("127.0.0.51")
+	gw := netip.MustParseAddr("127.0.0.1")
 	conn, err := net.ListenUDP("udp", net.UDPAddrFromAddrPort(netip.AddrPortFrom(gw, 5351)))
 	if err != nil {
 		t.Skipf("cannot play a NAT-PMP gateway on %s:5351: %v", gw, err)

@@ -18,16 +18,14 @@ import (
 )
 
 // open registers a group of this process, hosting or attaching; create
-// makes it when this process hosts a new group, open reopens it.
+// makes it when this process hosts a new group, open reopens it. Opens and
+// closes of one group in this process run one at a time (busyLocked), so
+// the process never attaches to a host of its own that is being made or
+// closed.
 func (s *Service) open(id *identity.Identity, groupName string, make opener) (*Group, error) {
 	key := groupKey(id.PeerName, groupName)
 	s.mu.Lock()
-	for s.closing[key] != nil { // this process is closing it: wait
-		ch := s.closing[key]
-		s.mu.Unlock()
-		<-ch
-		s.mu.Lock()
-	}
+	s.waitIdleLocked(key)
 	if err := s.checkOpen(); err != nil {
 		s.mu.Unlock()
 		return nil, err
@@ -41,19 +39,18 @@ func (s *Service) open(id *identity.Identity, groupName string, make opener) (*G
 		}
 		delete(s.groups, key) // closed by a failed takeover: start afresh
 	}
+	done := s.busyLocked(key)
 	s.mu.Unlock()
+	defer done()
 	sh := s.newShared(id, groupName)
 	if err := sh.hostOrAttach(make); err != nil {
 		return nil, err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if other := s.groups[key]; other != nil || s.closed { // lost a race with another open
+	if s.closed {
 		go sh.shutdown()
-		if other == nil {
-			return nil, fmt.Errorf("runtime closed: %w", peererr.ErrNotInitialized)
-		}
-		return other.handle()
+		return nil, fmt.Errorf("runtime closed: %w", peererr.ErrNotInitialized)
 	}
 	s.groups[key] = sh
 	return sh.handle()
@@ -196,6 +193,7 @@ func (s *Service) DeleteGroup(identityName, groupName string) error {
 	}
 	key := groupKey(id.PeerName, groupName)
 	s.mu.Lock()
+	s.waitIdleLocked(key)
 	sh := s.groups[key]
 	done := s.retireLocked(key)
 	s.mu.Unlock()

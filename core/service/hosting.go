@@ -278,18 +278,35 @@ func (s *Service) releaseIfIdle(sh *shared) {
 	done()
 }
 
-// retireLocked takes a group out of the table while it shuts down; opens
-// of the same group wait for the returned function to be called, so this
-// process never attaches to its own closing host. s.mu must be held.
+// retireLocked takes a group out of the table while it shuts down and
+// marks it busy until the returned function is called. s.mu must be held.
 func (s *Service) retireLocked(key string) (done func()) {
 	delete(s.groups, key)
+	return s.busyLocked(key)
+}
+
+// busyLocked marks a group as being opened or closed by this process:
+// other opens, closes and deletes of it wait (waitIdleLocked) until the
+// returned function is called. s.mu must be held and the group idle.
+func (s *Service) busyLocked(key string) (done func()) {
 	ch := make(chan struct{})
-	s.closing[key] = ch
+	s.busy[key] = ch
 	return func() {
 		s.mu.Lock()
-		delete(s.closing, key)
+		delete(s.busy, key)
 		s.mu.Unlock()
 		close(ch)
+	}
+}
+
+// waitIdleLocked waits, releasing s.mu meanwhile, until no open or close
+// of the group is under way in this process. s.mu must be held.
+func (s *Service) waitIdleLocked(key string) {
+	for s.busy[key] != nil {
+		ch := s.busy[key]
+		s.mu.Unlock()
+		<-ch
+		s.mu.Lock()
 	}
 }
 

@@ -53,7 +53,7 @@ type Service struct {
 
 	mu          sync.Mutex
 	groups      map[string]*shared       // by identity and group
-	closing     map[string]chan struct{} // groups shutting down, closed when done
+	busy        map[string]chan struct{} // groups being opened or closed, each closed when done
 	meshOptions mesh.Options
 	closed      bool
 }
@@ -71,7 +71,7 @@ func New(home string) (*Service, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open identity store: %w", err)
 	}
-	return &Service{home: home, ids: ids, groups: make(map[string]*shared), closing: make(map[string]chan struct{})}, nil
+	return &Service{home: home, ids: ids, groups: make(map[string]*shared), busy: make(map[string]chan struct{})}, nil
 }
 
 // Home is the data directory.

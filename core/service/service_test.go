@@ -737,6 +737,11 @@ func TestConcurrentHandles(t *testing.T) {
 
 // Opening a group while another goroutine closes its last handle must
 // either share the open group or open it afresh, never fail.
+// TestOpenRacesLastClose races opens of one group against the closes of
+// its last handle in one process: every open gets a handle hosted by the
+// process itself (never a handle attached to a host of its own that is
+// being made or closed, which made opens wait and, under load, fail with
+// PEER_E_GROUP_IN_USE: issue 13 item 7).
 func TestOpenRacesLastClose(t *testing.T) {
 	svc := newService(t)
 	alice := newIdentity(t, svc, "Alice")
@@ -751,6 +756,13 @@ func TestOpenRacesLastClose(t *testing.T) {
 				h, err := svc.OpenGroup(alice.PeerName, name)
 				if err != nil {
 					errc <- err
+					return
+				}
+				if !h.Hosted() {
+					// Only this process has the group: a handle attached
+					// to a host means it attached to itself.
+					h.Close()
+					errc <- errors.New("a handle attached to a host of its own process")
 					return
 				}
 				if _, err := h.RecordIDs(nil); err != nil {
