@@ -67,6 +67,12 @@ type RecordChange struct {
 	Change     uint32
 	RecordID   uuid.UUID
 	RecordType uuid.UUID
+	// Version is the record's version after the change and Seq the
+	// change's place in the group database's change sequence (0 for an
+	// expiry): together they let an application that changed hosts find
+	// the changes whose events it missed, and only those.
+	Version uint32
+	Seq     uint64
 }
 
 // ConnectionChange describes a DIRECT_CONNECTION or NEIGHBOR_CONNECTION
@@ -283,6 +289,10 @@ type Subscription struct {
 	// need no signal of their own (the drain reads them).
 	signalled bool
 
+	// maxSeq is the highest change sequence number of the RECORD_CHANGED
+	// events queued here (guarded by mu).
+	maxSeq uint64
+
 	// sigMu orders signals against Close: once Close returns, the
 	// application's descriptor is never written again (it may close it
 	// and its number may be reused).
@@ -311,6 +321,30 @@ func (s *Subscription) Next() (e Event, ok bool) {
 		}
 	}
 	return e, true
+}
+
+// MaxSeq is the highest change sequence number of the RECORD_CHANGED
+// events ever queued here.
+func (s *Subscription) MaxSeq() uint64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.maxSeq
+}
+
+// Queue returns a subscription on no bus holding events, those of them
+// that match filters: events an application missed, to read before a
+// subscription of the bus. sig is signalled if any are queued.
+func Queue(filters []Filter, sig Signaler, events []Event) *Subscription {
+	s := &Subscription{filters: append([]Filter(nil), filters...), sig: sig, room: make(chan struct{})}
+	for i := range events {
+		for _, f := range s.filters {
+			if f.match(&events[i]) {
+				s.push(events[i])
+				break
+			}
+		}
+	}
+	return s
 }
 
 // Len reports how many events are queued.
@@ -361,6 +395,9 @@ func (s *Subscription) push(e Event) bool {
 	s.queue = append(s.queue, e)
 	if e.Type == IncomingData {
 		s.dataBytes += len(e.Data.Data)
+	}
+	if e.Type == RecordChanged {
+		s.maxSeq = max(s.maxSeq, e.Record.Seq)
 	}
 	signal := s.sig != nil && !s.signalled
 	s.signalled = true

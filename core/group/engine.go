@@ -436,7 +436,12 @@ func (e *Engine) Properties() Properties {
 // SetProperties changes the settable properties (friendly name, comment,
 // lifetimes, flags, authentication): administrators only; the change is a
 // signed record that replicates and raises PROPERTY_CHANGED.
-func (e *Engine) SetProperties(p Properties) error {
+func (e *Engine) SetProperties(p Properties) error { return e.For(uuid.Nil).SetProperties(p) }
+
+// SetProperties changes the settable properties (see
+// Engine.SetProperties).
+func (w Writer) SetProperties(p Properties) error {
+	e := w.e
 	if err := e.checkWritable(); err != nil {
 		return err
 	}
@@ -457,7 +462,7 @@ func (e *Engine) SetProperties(p Properties) error {
 	if err := p.setPassword(cur.Verifier); err != nil {
 		return err
 	}
-	return e.writeSystem(PropertiesType, propertiesRecordID(e.groupName), p.marshal(), filetime.Forever)
+	return e.writeSystemFlags(PropertiesType, propertiesRecordID(e.groupName), p.marshal(), filetime.Forever, 0, w.request(nil))
 }
 
 // checkWritable fails unless the engine is open and synchronised.

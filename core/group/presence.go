@@ -123,7 +123,7 @@ func (e *Engine) PublishPresenceInfo(pr Presence) error {
 	}
 	b, _ := json.Marshal(presenceData{NodeID: pr.NodeID, Addresses: pr.Addresses, Candidates: pr.Candidates, Relay: pr.Relay})
 	exp := filetime.Now().Add(time.Duration(p.PresenceLifetime) * time.Second)
-	return e.writeSystemFlags(PresenceType, presenceRecordID(e.groupName, e.id.PeerName), b, exp, record.FlagAutoRefresh)
+	return e.writeSystemFlags(PresenceType, presenceRecordID(e.groupName, e.id.PeerName), b, exp, record.FlagAutoRefresh, nil)
 }
 
 // WithdrawPresence replaces this member's presence record with a
@@ -140,7 +140,7 @@ func (e *Engine) WithdrawPresence() error {
 	r.Modified = later(filetime.Now(), cur.Modified)
 	r.Data = nil
 	r.Sign(e.groupName, e.id.Key)
-	return e.storeLocal(r)
+	return e.storeLocal(r, nil)
 }
 
 // Candidates are addresses where other members may be: those in the

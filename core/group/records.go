@@ -1,7 +1,6 @@
 package group
 
 import (
-	"errors"
 	"fmt"
 	"time"
 
@@ -49,7 +48,11 @@ func (n *NewRecord) check(e *Engine, now filetime.FILETIME) error {
 }
 
 // AddRecord publishes a new record and returns its id.
-func (e *Engine) AddRecord(n NewRecord) (uuid.UUID, error) {
+func (e *Engine) AddRecord(n NewRecord) (uuid.UUID, error) { return e.For(uuid.Nil).AddRecord(n) }
+
+// AddRecord publishes a new record and returns its id.
+func (w Writer) AddRecord(n NewRecord) (uuid.UUID, error) {
+	e := w.e
 	if err := e.checkWritable(); err != nil {
 		return uuid.Nil, err
 	}
@@ -66,7 +69,10 @@ func (e *Engine) AddRecord(n NewRecord) (uuid.UUID, error) {
 		Created: now, Expires: n.Expires, Modified: now, Data: n.Data,
 	}
 	r.Sign(e.groupName, e.id.Key)
-	if err := e.storeLocal(r); err != nil {
+	if err := e.storeLocal(r, w.request(r.ID[:])); err != nil {
+		if ans, ok := answered(err); ok && len(ans) == 16 {
+			return uuid.UUID(ans), nil
+		}
 		return uuid.Nil, fmt.Errorf("add record: %w", err)
 	}
 	return r.ID, nil
@@ -75,7 +81,11 @@ func (e *Engine) AddRecord(n NewRecord) (uuid.UUID, error) {
 // AddRecords publishes several new records in one transaction (one
 // durable commit for all), for Go programs that write in bulk; it is
 // AddRecord's batch form and fails as a whole.
-func (e *Engine) AddRecords(ns []NewRecord) ([]uuid.UUID, error) {
+func (e *Engine) AddRecords(ns []NewRecord) ([]uuid.UUID, error) { return e.For(uuid.Nil).AddRecords(ns) }
+
+// AddRecords publishes several new records in one transaction.
+func (w Writer) AddRecords(ns []NewRecord) ([]uuid.UUID, error) {
+	e := w.e
 	if err := e.checkWritable(); err != nil {
 		return nil, err
 	}
@@ -100,8 +110,19 @@ func (e *Engine) AddRecords(ns []NewRecord) ([]uuid.UUID, error) {
 		recs[i].Sign(e.groupName, e.id.Key)
 		return nil
 	})
-	out, err := e.db.Put(recs...)
+	answer := make([]byte, 0, 16*len(ids))
+	for _, id := range ids {
+		answer = append(answer, id[:]...)
+	}
+	out, err := e.db.PutFor(w.request(answer), nil, recs...)
 	if err != nil {
+		if ans, ok := answered(err); ok && len(ans)%16 == 0 {
+			ids = make([]uuid.UUID, len(ans)/16)
+			for i := range ids {
+				ids[i] = uuid.UUID(ans[16*i:])
+			}
+			return ids, nil
+		}
 		return nil, fmt.Errorf("add records: %w", err)
 	}
 	e.afterStore(recs, out, nil)
@@ -113,7 +134,12 @@ func (e *Engine) AddRecords(ns []NewRecord) ([]uuid.UUID, error) {
 // version and the write of the next happen in one write transaction, so
 // concurrent updates each build on the one before (the last wins) and an
 // update never undoes a delete.
-func (e *Engine) UpdateRecord(n NewRecord) error {
+func (e *Engine) UpdateRecord(n NewRecord) error { return e.For(uuid.Nil).UpdateRecord(n) }
+
+// UpdateRecord replaces the data, attributes, flags and expiry of a live
+// record (see Engine.UpdateRecord).
+func (w Writer) UpdateRecord(n NewRecord) error {
+	e := w.e
 	if err := e.checkWritable(); err != nil {
 		return err
 	}
@@ -121,7 +147,7 @@ func (e *Engine) UpdateRecord(n NewRecord) error {
 	if err := n.check(e, now); err != nil {
 		return err
 	}
-	err := e.modifyLive(n.ID, now, func(cur *record.Record) (*record.Record, error) {
+	err := e.modifyLive(n.ID, now, w.request(nil), func(cur *record.Record) (*record.Record, error) {
 		if cur.Type != n.Type {
 			return nil, fmt.Errorf("type cannot change: %w", peererr.ErrInvalidArg)
 		}
@@ -142,11 +168,16 @@ func (e *Engine) UpdateRecord(n NewRecord) error {
 // administrator only. Like UpdateRecord it reads and writes in one
 // transaction, so of concurrent deletes of one record exactly one
 // succeeds; the others find no live record (PEER_E_RECORD_NOT_FOUND).
-func (e *Engine) DeleteRecord(id uuid.UUID) error {
+func (e *Engine) DeleteRecord(id uuid.UUID) error { return e.For(uuid.Nil).DeleteRecord(id) }
+
+// DeleteRecord replaces a live record with a tombstone (see
+// Engine.DeleteRecord).
+func (w Writer) DeleteRecord(id uuid.UUID) error {
+	e := w.e
 	if err := e.checkWritable(); err != nil {
 		return err
 	}
-	err := e.modifyLive(id, filetime.Now(), func(cur *record.Record) (*record.Record, error) {
+	err := e.modifyLive(id, filetime.Now(), w.request(nil), func(cur *record.Record) (*record.Record, error) {
 		r := cur.Clone()
 		r.Flags = record.FlagDeleted
 		r.Data = nil
@@ -163,9 +194,9 @@ func (e *Engine) DeleteRecord(id uuid.UUID) error {
 // make the next from a copy of it, and signs and stores that as modified
 // by this member now. A record that is gone, or not this member's to
 // change, is an error and nothing is written.
-func (e *Engine) modifyLive(id uuid.UUID, now filetime.FILETIME, change func(cur *record.Record) (*record.Record, error)) error {
+func (e *Engine) modifyLive(id uuid.UUID, now filetime.FILETIME, req *store.Request, change func(cur *record.Record) (*record.Record, error)) error {
 	var next *record.Record
-	out, err := e.db.Modify(id, func(cur *record.Record) (*record.Record, error) {
+	out, err := e.db.ModifyFor(req, id, func(cur *record.Record) (*record.Record, error) {
 		if !isLive(cur, now) {
 			return nil, peererr.ErrRecordNotFound
 		}
@@ -183,6 +214,9 @@ func (e *Engine) modifyLive(id uuid.UUID, now filetime.FILETIME, change func(cur
 		next = r
 		return r, nil
 	})
+	if _, ok := answered(err); ok {
+		return nil // applied when the request was made before
+	}
 	if err != nil {
 		return err
 	}
@@ -280,23 +314,38 @@ func (e *Engine) checkOwner(cur *record.Record) error {
 // writeSystem signs and stores a system record written by this member,
 // as a new version of what is stored under id.
 func (e *Engine) writeSystem(typ, id uuid.UUID, data []byte, expires filetime.FILETIME) error {
-	return e.writeSystemFlags(typ, id, data, expires, 0)
+	return e.writeSystemFlags(typ, id, data, expires, 0, nil)
 }
 
-// writeSystemFlags is writeSystem with record flags.
-func (e *Engine) writeSystemFlags(typ, id uuid.UUID, data []byte, expires filetime.FILETIME, flags uint32) error {
+// writeSystemFlags writes the next version of a system record (the first
+// if there is none) as this member, reading the current version and
+// writing the next in one write transaction.
+func (e *Engine) writeSystemFlags(typ, id uuid.UUID, data []byte, expires filetime.FILETIME, flags uint32, req *store.Request) error {
 	now := filetime.Now()
-	r := &record.Record{Type: typ, ID: id, Version: 1, Flags: flags, CreatorID: e.id.PeerName,
-		Created: now, Modified: now}
-	if cur, err := e.db.Get(id); err == nil {
-		r.Version, r.CreatorID, r.Created = cur.Version+1, cur.CreatorID, cur.Created
-		r.Modified = later(now, cur.Modified)
-	} else if !errors.Is(err, peererr.ErrRecordNotFound) {
+	var next *record.Record
+	out, err := e.db.ModifyFor(req, id, func(cur *record.Record) (*record.Record, error) {
+		r := &record.Record{Type: typ, ID: id, Version: 1, Flags: flags, CreatorID: e.id.PeerName,
+			Created: now, Modified: now}
+		if cur != nil {
+			r.Version, r.CreatorID, r.Created = cur.Version+1, cur.CreatorID, cur.Created
+			r.Modified = later(now, cur.Modified)
+		}
+		r.ModifiedByID, r.Expires, r.Data = e.id.PeerName, expires, data
+		r.Sign(e.groupName, e.id.Key)
+		next = r
+		return r, nil
+	})
+	if _, ok := answered(err); ok {
+		return nil
+	}
+	if err != nil {
 		return err
 	}
-	r.ModifiedByID, r.Expires, r.Data = e.id.PeerName, expires, data
-	r.Sign(e.groupName, e.id.Key)
-	return e.storeLocal(r)
+	if !out.Applied {
+		return fmt.Errorf("record %s: a newer version is stored: %w", id, peererr.ErrInvalidRecord)
+	}
+	e.afterStore([]*record.Record{next}, []store.Outcome{out}, nil)
+	return nil
 }
 
 // publishSelf writes this member's member record: its credential chain
@@ -340,8 +389,8 @@ func (e *Engine) RefreshMember() error {
 }
 
 // storeLocal stores a record this member wrote and announces it.
-func (e *Engine) storeLocal(r *record.Record) error {
-	out, err := e.db.Put(r)
+func (e *Engine) storeLocal(r *record.Record, req *store.Request) error {
+	out, err := e.db.PutFor(req, nil, r)
 	if err != nil {
 		return err
 	}
@@ -445,7 +494,8 @@ func (e *Engine) afterStore(recs []*record.Record, out []store.Outcome, origin a
 			if r.Deleted() && (prev == nil || prev.Deleted()) {
 				continue // a tombstone for a record this member never saw
 			}
-			e.bus.Publish(event.Event{Type: event.RecordChanged, Record: event.RecordChange{Change: change, RecordID: r.ID, RecordType: r.Type}})
+			e.bus.Publish(event.Event{Type: event.RecordChanged, Record: event.RecordChange{Change: change,
+				RecordID: r.ID, RecordType: r.Type, Version: r.Version, Seq: out[i].Seq}})
 		}
 	}
 	select {
@@ -473,7 +523,14 @@ func (e *Engine) cacheMember(r *record.Record) *member {
 // with PEER_RECORD_EXPIRED for application records.
 func (e *Engine) expiryLoop() {
 	defer e.wg.Done()
+	var forgot time.Time
 	for {
+		if time.Since(forgot) > time.Hour {
+			if err := e.db.ForgetRequests(); err != nil && e.ctx.Err() == nil {
+				e.log.Warn("forget old requests", "err", err)
+			}
+			forgot = time.Now()
+		}
 		wait := time.Hour
 		if next, ok, err := e.db.NextExpiry(); err == nil && ok {
 			wait = time.Until(next.Time())
@@ -520,7 +577,8 @@ func (e *Engine) expiryLoop() {
 					e.bus.Publish(event.Event{Type: event.MemberChanged, Member: event.MemberChange{Change: event.MemberLeft, Identity: m.PeerName}})
 				}
 			case !IsSystemType(r.Type):
-				e.bus.Publish(event.Event{Type: event.RecordChanged, Record: event.RecordChange{Change: event.RecordExpired, RecordID: r.ID, RecordType: r.Type}})
+				e.bus.Publish(event.Event{Type: event.RecordChanged, Record: event.RecordChange{Change: event.RecordExpired,
+					RecordID: r.ID, RecordType: r.Type, Version: r.Version}})
 			}
 		}
 	}
@@ -531,4 +589,50 @@ func later(a, b filetime.FILETIME) filetime.FILETIME {
 		return a
 	}
 	return b + 1
+}
+
+// maxChanges bounds the changes one call of Changes returns: more than
+// an application can have missed in a host's last moments.
+const maxChanges = 1 << 16
+
+// ChangeSeq is the sequence number of the latest change stored in the
+// group's database: the start of what a new event registration sees.
+func (e *Engine) ChangeSeq() (uint64, error) {
+	if e.Closed() {
+		return 0, fmt.Errorf("group %s is closed: %w", e.groupName, peererr.ErrInvalidGroup)
+	}
+	return e.db.LastChange()
+}
+
+// Changes returns a RECORD_CHANGED event (with its sequence number) for
+// each application record whose latest change came after the sequence
+// number after, in sequence order: what a registration that moved to
+// another host after seeing the events up to after may have missed. A
+// record changed more than once meanwhile gives one event, its latest.
+func (e *Engine) Changes(after uint64) ([]event.Event, error) {
+	if e.Closed() {
+		return nil, fmt.Errorf("group %s is closed: %w", e.groupName, peererr.ErrInvalidGroup)
+	}
+	cs, err := e.db.Changes(after, maxChanges)
+	if err != nil {
+		return nil, err
+	}
+	var out []event.Event
+	for _, c := range cs {
+		if IsSystemType(c.Type) {
+			continue
+		}
+		change := event.RecordUpdated
+		switch {
+		case c.Deleted && c.Version == 1:
+			continue // a tombstone of a record never seen live
+		case c.Deleted:
+			change = event.RecordDeleted
+		case c.Version == 1:
+			change = event.RecordAdded
+		}
+		out = append(out, event.Event{Type: event.RecordChanged, Record: event.RecordChange{Change: change,
+			RecordID: c.ID, RecordType: c.Type, Version: c.Version, Seq: c.Seq}})
+	}
+	return out, nil
 }

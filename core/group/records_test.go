@@ -656,3 +656,46 @@ func TestRecordWritesAreAtomic(t *testing.T) {
 		}
 	}
 }
+
+// TestRequestsApplyOnce: a write tried again under the same request id
+// (as an attached application does after its host went away) is answered
+// as the first time and applied once; under another id it is a write of
+// its own.
+func TestRequestsApplyOnce(t *testing.T) {
+	w := newWorld(t)
+	a := w.create(w.identity("Alice"), group.Properties{})
+	req := uuid.New()
+	id1, err := a.For(req).AddRecord(newRec("once"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	id2, err := a.For(req).AddRecord(newRec("once"))
+	if err != nil || id2 != id1 {
+		t.Fatalf("AddRecord tried again: %v, %v; want %v", id2, err, id1)
+	}
+	if ids, _ := a.RecordIDs(&appType); len(ids) != 1 {
+		t.Fatalf("%d records after a request tried twice, want 1", len(ids))
+	}
+	ids, err := a.For(uuid.New()).AddRecords([]group.NewRecord{newRec("a"), newRec("b")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	del := uuid.New()
+	if err := a.For(del).DeleteRecord(ids[0]); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.For(del).DeleteRecord(ids[0]); err != nil {
+		t.Fatalf("the same delete tried again: %v, want S_OK", err)
+	}
+	wantCode(t, a.For(uuid.New()).DeleteRecord(ids[0]), peererr.ErrRecordNotFound)
+	upd := uuid.New()
+	n := group.NewRecord{ID: ids[1], Type: appType, Expires: expiresIn(time.Hour), Data: []byte("v2")}
+	for range 3 {
+		if err := a.For(upd).UpdateRecord(n); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if r, err := a.GetRecord(ids[1]); err != nil || r.Version != 2 {
+		t.Fatalf("an update tried three times: version %d (%v), want 2", r.Version, err)
+	}
+}

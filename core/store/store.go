@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"time"
 
 	"github.com/google/uuid"
 	sqlite3 "github.com/mattn/go-sqlite3"
@@ -47,6 +48,11 @@ CREATE TABLE IF NOT EXISTS records (
 CREATE INDEX IF NOT EXISTS records_type ON records(type);
 CREATE INDEX IF NOT EXISTS records_expires ON records(expires);
 CREATE INDEX IF NOT EXISTS records_seq ON records(seq);
+CREATE TABLE IF NOT EXISTS requests (
+	id     BLOB PRIMARY KEY,
+	answer BLOB NOT NULL,
+	at     INTEGER NOT NULL
+);
 `
 
 const recordColumns = `id, type, version, flags, creator, modifier, attributes, created, expires, modified, data, signature`
@@ -196,6 +202,7 @@ func (db *DB) SetMeta(kv map[string][]byte) error {
 // Outcome says what Put did with one record.
 type Outcome struct {
 	Applied bool           // the record replaced what was stored (or was new)
+	Seq     uint64         // the change sequence number the write took, if applied
 	Prev    *record.Record // what was stored before, nil if nothing
 	Refused error          // why the accept function refused it, if it did
 }
@@ -209,8 +216,19 @@ func (db *DB) Put(recs ...*record.Record) ([]Outcome, error) { return db.PutIf(n
 // under each record's id (nil if nothing) inside the transaction and may
 // refuse the new version.
 func (db *DB) PutIf(accept func(prev, next *record.Record) error, recs ...*record.Record) ([]Outcome, error) {
+	return db.PutFor(nil, accept, recs...)
+}
+
+// PutFor is PutIf on behalf of an application request (nil: none): if
+// the database has answered req before, nothing is stored and the error
+// is an *Answered with that answer; else the records are stored and req
+// with them, in the same transaction.
+func (db *DB) PutFor(req *Request, accept func(prev, next *record.Record) error, recs ...*record.Record) ([]Outcome, error) {
 	out := make([]Outcome, len(recs))
 	err := db.write(func(tx *sql.Tx) error {
+		if err := req.check(tx); err != nil {
+			return err
+		}
 		put, get := tx.Stmt(db.putStmt), tx.Stmt(db.getStmt)
 		if err := db.readSeq(tx); err != nil {
 			return err
@@ -233,7 +251,7 @@ func (db *DB) PutIf(accept func(prev, next *record.Record) error, recs ...*recor
 				}
 				if n, _ := res.RowsAffected(); n == 1 {
 					db.seq++
-					out[i].Applied = true
+					out[i].Applied, out[i].Seq = true, uint64(db.seq)
 					continue
 				}
 			}
@@ -250,7 +268,7 @@ func (db *DB) PutIf(accept func(prev, next *record.Record) error, recs ...*recor
 				stored[r.ID] = true // a later version in the same call sees this one
 			}
 		}
-		return nil
+		return req.record(tx)
 	})
 	if err != nil {
 		return nil, err
@@ -265,8 +283,16 @@ func (db *DB) PutIf(accept func(prev, next *record.Record) error, recs ...*recor
 // cannot undo a delete. If change returns an error, nothing is stored and
 // Modify returns that error.
 func (db *DB) Modify(id uuid.UUID, change func(cur *record.Record) (*record.Record, error)) (Outcome, error) {
+	return db.ModifyFor(nil, id, change)
+}
+
+// ModifyFor is Modify on behalf of an application request (see PutFor).
+func (db *DB) ModifyFor(req *Request, id uuid.UUID, change func(cur *record.Record) (*record.Record, error)) (Outcome, error) {
 	var out Outcome
 	err := db.write(func(tx *sql.Tx) error {
+		if err := req.check(tx); err != nil {
+			return err
+		}
 		if err := db.readSeq(tx); err != nil {
 			return err
 		}
@@ -278,8 +304,10 @@ func (db *DB) Modify(id uuid.UUID, change func(cur *record.Record) (*record.Reco
 		if err != nil {
 			return err
 		}
-		out, err = db.putOver(tx.Stmt(db.putStmt), next, cur, nil)
-		return err
+		if out, err = db.putOver(tx.Stmt(db.putStmt), next, cur, nil); err != nil {
+			return err
+		}
+		return req.record(tx)
 	})
 	if err != nil {
 		return Outcome{}, err
@@ -324,7 +352,7 @@ func (db *DB) putOver(put *sql.Stmt, r, prev *record.Record, accept func(prev, n
 		return out, fmt.Errorf("store record %s: %w", r.ID, err)
 	}
 	db.seq++
-	out.Applied = true
+	out.Applied, out.Seq = true, uint64(db.seq)
 	return out, nil
 }
 
@@ -691,7 +719,8 @@ func scanRecord(s scanner) (*record.Record, error) {
 // read-only database, or else def. Errors that already carry a code keep it.
 func mapSQLErr(err error, def *peererr.Code) error {
 	var c *peererr.Code
-	if errors.As(err, &c) {
+	var a *Answered
+	if errors.As(err, &c) || errors.As(err, &a) {
 		return err
 	}
 	var se sqlite3.Error
@@ -783,4 +812,107 @@ func Remove(path string) error {
 	}
 	os.Remove(filepath.Dir(path)) // only if empty
 	return errors.Join(errs...)
+}
+
+// A Change is a record's latest change as the change sequence orders
+// them: what Changes reports.
+type Change struct {
+	ID, Type uuid.UUID
+	Version  uint32
+	Deleted  bool
+	Seq      uint64
+}
+
+// Changes lists, in sequence order, the records whose latest change came
+// after the sequence number after (at most limit of them): for an
+// application that missed the events of those changes.
+func (db *DB) Changes(after uint64, limit int) ([]Change, error) {
+	rows, err := db.r.Query(`SELECT id, type, version, flags, seq FROM records WHERE seq > ? ORDER BY seq LIMIT ?`, int64(after), limit)
+	if err != nil {
+		return nil, fmt.Errorf("list changes: %w", mapSQLErr(err, peererr.ErrInvalidDatabase))
+	}
+	defer rows.Close()
+	var out []Change
+	for rows.Next() {
+		var id, typ []byte
+		var c Change
+		var flags uint32
+		if err := rows.Scan(&id, &typ, &c.Version, &flags, &c.Seq); err != nil {
+			return nil, fmt.Errorf("list changes: %w", mapSQLErr(err, peererr.ErrInvalidDatabase))
+		}
+		if len(id) != 16 || len(typ) != 16 {
+			return nil, fmt.Errorf("list changes: a malformed row: %w", peererr.ErrInvalidDatabase)
+		}
+		c.ID, c.Type, c.Deleted = uuid.UUID(id), uuid.UUID(typ), flags&record.FlagDeleted != 0
+		out = append(out, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list changes: %w", mapSQLErr(err, peererr.ErrInvalidDatabase))
+	}
+	return out, nil
+}
+
+// LastChange is the sequence number of the latest change stored.
+func (db *DB) LastChange() (uint64, error) {
+	var seq uint64
+	if err := db.r.QueryRow(`SELECT COALESCE(MAX(seq), 0) FROM records`).Scan(&seq); err != nil {
+		return 0, fmt.Errorf("read the change sequence: %w", mapSQLErr(err, peererr.ErrInvalidDatabase))
+	}
+	return seq, nil
+}
+
+// A Request is one call of an application that a write carries, so that
+// the write is applied once however often the call is tried (an attached
+// application tries again when the process hosting its group went away
+// without answering): the database keeps, in the transaction of the
+// write, the request's id and the answer the call gave.
+type Request struct {
+	ID     uuid.UUID
+	Answer []byte // what to answer the call with if it is tried again
+}
+
+// Answered is the error of a write whose request the database has
+// answered before: the write was applied then, and Answer is what the
+// call answered.
+type Answered struct{ Answer []byte }
+
+func (a *Answered) Error() string { return "the request was applied before" }
+
+// requestLifetime is how long the answer to a request is kept: far longer
+// than any takeover takes.
+const requestLifetime = 24 * time.Hour
+
+// check fails with *Answered if the database answered r before.
+func (r *Request) check(tx *sql.Tx) error {
+	if r == nil {
+		return nil
+	}
+	var answer []byte
+	err := tx.QueryRow(`SELECT answer FROM requests WHERE id = ?`, r.ID[:]).Scan(&answer)
+	switch {
+	case err == nil:
+		return &Answered{Answer: answer}
+	case errors.Is(err, sql.ErrNoRows):
+		return nil
+	}
+	return fmt.Errorf("look up request %s: %w", r.ID, mapSQLErr(err, peererr.ErrInvalidDatabase))
+}
+
+// record keeps r's answer, in the write's transaction.
+func (r *Request) record(tx *sql.Tx) error {
+	if r == nil {
+		return nil
+	}
+	if _, err := tx.Exec(`INSERT INTO requests(id, answer, at) VALUES(?, ?, ?)`, r.ID[:], nonNil(r.Answer), time.Now().Unix()); err != nil {
+		return fmt.Errorf("record request %s: %w", r.ID, err)
+	}
+	return nil
+}
+
+// ForgetRequests drops the answers kept longer than their lifetime.
+func (db *DB) ForgetRequests() error {
+	return db.write(func(tx *sql.Tx) error {
+		_, err := tx.Exec(`DELETE FROM requests WHERE at < ?`, time.Now().Add(-requestLifetime).Unix())
+		return err
+	})
 }
