@@ -1,6 +1,7 @@
 package service
 
 import (
+	"errors"
 	"fmt"
 	"net/netip"
 	"sync"
@@ -68,14 +69,18 @@ func (g *Group) Closed() bool {
 }
 
 // sess returns the session of an open handle.
-func (g *Group) sess() (session.Session, error) {
+func (g *Group) sess() (session.Session, error) { return g.sessAfter(nil) }
+
+// sessAfter is sess once the session lost is replaced (see
+// shared.sessionAfter).
+func (g *Group) sessAfter(lost session.Session) (session.Session, error) {
 	g.mu.Lock()
 	closed := g.closed
 	g.mu.Unlock()
 	if closed {
 		return nil, fmt.Errorf("handle closed: %w", peererr.ErrInvalidGroup)
 	}
-	return g.sh.session()
+	return g.sh.sessionAfter(lost)
 }
 
 // GroupPeerName is the group's peer name.
@@ -265,13 +270,30 @@ func (g *Group) CloseDirectConnection(id uint64) error {
 	return with(g, func(s session.Session) error { return s.CloseDirectConnection(id) })
 }
 
-// with runs fn on the handle's session.
+// maxAttempts bounds how often with tries a call whose host went away.
+const maxAttempts = 3
+
+// with runs fn on the handle's session, as one application request. A
+// call that the hosting process did not answer because it went away is
+// made again, once the group is taken over, with the same request id: the
+// new host applies a write it has not applied, and answers one it had
+// applied before the old host went away as it was answered then, so a
+// committed change gets S_OK once and an error means nothing was
+// committed.
 func with(g *Group, fn func(s session.Session) error) error {
-	s, err := g.sess()
-	if err != nil {
-		return err
+	req := uuid.New()
+	var lost session.Session
+	for attempt := 1; ; attempt++ {
+		s, err := g.sessAfter(lost)
+		if err != nil {
+			return err
+		}
+		err = fn(s.WithRequest(req))
+		if !errors.Is(err, session.ErrHostLost) || attempt == maxAttempts {
+			return err
+		}
+		lost = s
 	}
-	return fn(s)
 }
 
 // Subscribe registers for events (PeerGroupRegisterEvent). The
@@ -282,7 +304,11 @@ func (g *Group) Subscribe(filters []event.Filter, sig event.Signaler) (*Registra
 	if err != nil {
 		return nil, err
 	}
-	reg := &Registration{sh: sh, filters: filters, sig: sig}
+	base, err := sess.ChangeSeq()
+	if err != nil {
+		return nil, err
+	}
+	reg := &Registration{sh: sh, filters: filters, sig: sig, base: base}
 	sh.mu.Lock()
 	reg.subs = []*event.Subscription{sess.Subscribe(filters, reg.signaler())}
 	sh.regs[reg] = struct{}{}
@@ -308,6 +334,12 @@ type Registration struct {
 	mu     sync.Mutex
 	subs   []*event.Subscription // the current one last; older ones drain first
 	closed bool
+	// base is the change sequence when the registration was made: changes
+	// before it are never replayed to it.
+	base uint64
+	// delivered are the RECORD_CHANGED events Next returned lately, so
+	// that the changes replayed after a takeover repeat none.
+	delivered recentChanges
 }
 
 // Next removes and returns the oldest queued event. An INCOMING_DATA
@@ -318,6 +350,9 @@ func (r *Registration) Next() (event.Event, bool) {
 	defer r.mu.Unlock()
 	for len(r.subs) > 0 {
 		if e, ok := r.subs[0].Next(); ok {
+			if e.Type == event.RecordChanged && !r.delivered.add(e.Record) {
+				continue // a replayed change it has had
+			}
 			return e, true
 		}
 		if len(r.subs) == 1 {
@@ -351,15 +386,83 @@ func (s regSignaler) Signal() error {
 	return s.r.sig.Signal()
 }
 
-// swap moves the registration onto a new session's subscription.
-func (r *Registration) swap(s *event.Subscription) {
+// replayMargin is how far before the highest change a registration has
+// had its replay after a takeover begins: events of concurrent writes
+// reach it in the order their writes finish, which may differ from the
+// order of their changes by a few (duplicates are skipped).
+const replayMargin = 4096
+
+// moveTo moves the registration onto sess after a takeover: it subscribes
+// to sess's events and, before them, queues the changes the registration
+// may have missed while its host went away (those after the highest
+// change it had, by the group database's change sequence), so that the
+// application gets an event for every change made while it had the group
+// open. sh.mu is held.
+func (r *Registration) moveTo(sess session.Session) {
+	sub := sess.Subscribe(r.filters, r.signaler())
+	r.mu.Lock()
+	after := r.base
+	for _, s := range r.subs {
+		after = max(after, s.MaxSeq())
+	}
+	r.mu.Unlock()
+	after = max(r.base, after-min(after, replayMargin))
+	missed, err := sess.Changes(after)
+	if err != nil {
+		r.sh.log.Warn("list the changes a registration may have missed", "err", err)
+	}
+	r.swap(event.Queue(r.filters, r.signaler(), missed), sub)
+}
+
+// swap moves the registration onto a new session's subscriptions.
+func (r *Registration) swap(subs ...*event.Subscription) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.closed {
-		s.Close()
+		for _, s := range subs {
+			s.Close()
+		}
 		return
 	}
-	r.subs = append(r.subs, s)
+	r.subs = append(r.subs, subs...)
+}
+
+// recentChanges remembers the last recentSize RECORD_CHANGED events a
+// registration delivered.
+type recentChanges struct {
+	set  map[changeKey]struct{}
+	ring [recentSize]changeKey
+	next int
+}
+
+const recentSize = 2 * replayMargin
+
+// changeKey names one change of a record: its version, and whether the
+// change is that version's expiry (an ADDED and an UPDATED of one version
+// are the same change, seen by members that did or did not hold the
+// record before).
+type changeKey struct {
+	id      uuid.UUID
+	version uint32
+	expiry  bool
+}
+
+// add records c and reports whether it is new.
+func (rc *recentChanges) add(c event.RecordChange) bool {
+	k := changeKey{c.RecordID, c.Version, c.Change == event.RecordExpired}
+	if rc.set == nil {
+		rc.set = make(map[changeKey]struct{}, recentSize)
+	}
+	if _, seen := rc.set[k]; seen {
+		return false
+	}
+	if old := rc.ring[rc.next]; old != (changeKey{}) {
+		delete(rc.set, old)
+	}
+	rc.ring[rc.next] = k
+	rc.next = (rc.next + 1) % recentSize
+	rc.set[k] = struct{}{}
+	return true
 }
 
 // Close ends the registration.

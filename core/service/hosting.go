@@ -189,7 +189,7 @@ func (sh *shared) watch(r *session.Remote) {
 		sh.closed = true
 	} else {
 		for reg := range sh.regs {
-			reg.swap(sh.sess.Subscribe(reg.filters, reg.signaler()))
+			reg.moveTo(sh.sess)
 		}
 	}
 	sh.switching = false
@@ -198,10 +198,15 @@ func (sh *shared) watch(r *session.Remote) {
 }
 
 // session returns the current session, waiting out a takeover.
-func (sh *shared) session() (session.Session, error) {
+func (sh *shared) session() (session.Session, error) { return sh.sessionAfter(nil) }
+
+// sessionAfter returns the current session once it is not lost, the
+// session a call found its host gone in: it waits until a takeover has
+// replaced it (or closed the group).
+func (sh *shared) sessionAfter(lost session.Session) (session.Session, error) {
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
-	for sh.switching {
+	for sh.switching || lost != nil && sh.sess == lost && !sh.closed {
 		sh.cond.Wait()
 	}
 	if sh.closed || sh.sess == nil {

@@ -11,7 +11,10 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -58,6 +61,10 @@ func child() int {
 	// must not be closed before the registration is.
 	sig := &closableSignaler{signals: make(chan struct{}, 1)}
 	sreg, _ := g.Subscribe([]event.Filter{{Type: event.RecordChanged}}, sig)
+	// A third collects every RECORD_CHANGED of the test type (write-bg,
+	// seen).
+	seen := collectAdded(g)
+	var written chan string
 	fmt.Println("ok", g.Hosted())
 	in := bufio.NewScanner(os.Stdin)
 	for in.Scan() {
@@ -94,6 +101,27 @@ func child() int {
 			case <-time.After(10 * time.Second):
 				fmt.Println("ok false: no signal in 10 s")
 			}
+		case "write-bg": // add records tagged tag-0 ... tag-(n-1) in the background
+			n, _ := strconv.Atoi(f[2])
+			written = make(chan string, 1)
+			go func(tag string) {
+				var acked []string
+				failed := 0
+				for i := range n {
+					data := fmt.Sprintf("%s-%d", tag, i)
+					if _, err := g.AddRecord(group.NewRecord{Type: shareType, Expires: filetime.Now().Add(time.Hour), Data: []byte(data)}); err != nil {
+						failed++
+					} else {
+						acked = append(acked, data)
+					}
+				}
+				written <- fmt.Sprintf("ok acked=%s failed=%d", strings.Join(acked, ","), failed)
+			}(f[1])
+			fmt.Println("ok")
+		case "write-wait":
+			fmt.Println(<-written)
+		case "seen": // the ids of every record the events said was added, once quiet for a second
+			fmt.Println("ok", seen.wait(time.Second))
 		case "close":
 			g.Close()
 			fmt.Println("ok")
@@ -104,6 +132,51 @@ func child() int {
 		}
 	}
 	return 0
+}
+
+// added collects the ids of the records of shareType that RECORD_CHANGED
+// events report added.
+type added struct {
+	mu   sync.Mutex
+	ids  []string
+	last time.Time
+}
+
+func collectAdded(g *service.Group) *added {
+	a := &added{last: time.Now()}
+	reg, _ := g.Subscribe([]event.Filter{{Type: event.RecordChanged, DataType: &shareType}}, nil)
+	go func() {
+		for {
+			e, ok := reg.Next()
+			if !ok {
+				time.Sleep(5 * time.Millisecond)
+				continue
+			}
+			if e.Record.Change == event.RecordAdded {
+				a.mu.Lock()
+				a.ids = append(a.ids, e.Record.RecordID.String())
+				a.last = time.Now()
+				a.mu.Unlock()
+			}
+		}
+	}()
+	return a
+}
+
+// wait returns the ids seen, once no event came for quiet.
+func (a *added) wait(quiet time.Duration) string {
+	for {
+		a.mu.Lock()
+		idle := time.Since(a.last)
+		a.mu.Unlock()
+		if idle >= quiet {
+			break
+		}
+		time.Sleep(quiet - idle)
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return strings.Join(a.ids, ",")
 }
 
 // closableSignaler records signals; once closed, signalling fails, as
@@ -440,4 +513,112 @@ func TestAttachedApplicationSendsInOrder(t *testing.T) {
 	if !errors.Is(err, peererr.ErrConnectionNotFound) {
 		t.Fatalf("send after the peer closed: %v, want PEER_E_CONNECTION_NOT_FOUND", err)
 	}
+}
+
+// TestTakeoversLoseNothing: three applications of one user share a group
+// and all write records while the hosting one is killed, twice (issue 13
+// items 2 and 3). The survivor, which had the group open throughout,
+// gets a RECORD_CHANGED for every record in the database, including the
+// ones the killed hosts committed and the ones made before it moved to a
+// new host; every S_OK is one record in the database, and a survivor's
+// error means no record was committed.
+func TestTakeoversLoseNothing(t *testing.T) {
+	for round := range 3 { // each round has its own timing: more chances to catch a loss
+		t.Run(fmt.Sprint("round ", round), takeoversLoseNothing)
+	}
+}
+
+func takeoversLoseNothing(t *testing.T) {
+	home, name := sharedGroup(t)
+	procs := []*proc{start(t, home, name), start(t, home, name), start(t, home, name)}
+	const n = 120
+	for i, p := range procs {
+		p.do(t, fmt.Sprintf("write-bg %c %d", 'a'+i, n))
+	}
+	// Kill the host, wait for another to take over, kill that one.
+	alive := procs
+	for kill := 0; kill < 2; kill++ {
+		time.Sleep(150 * time.Millisecond)
+		var host *proc
+		deadline := time.Now().Add(10 * time.Second)
+		for host == nil {
+			for _, p := range alive {
+				if strings.HasSuffix(p.do(t, "status"), " true") {
+					host = p
+				}
+			}
+			if host == nil && time.Now().After(deadline) {
+				t.Fatalf("no process hosts the group after kill %d", kill)
+			}
+		}
+		host.cmd.Process.Kill()
+		host.cmd.Wait()
+		alive = slices.DeleteFunc(slices.Clone(alive), func(p *proc) bool { return p == host })
+	}
+	survivor := alive[0]
+	tag := string(rune('a' + slices.Index(procs, survivor)))
+	res := strings.Fields(survivor.do(t, "write-wait"))
+	acked := strings.Split(strings.TrimPrefix(res[1], "acked="), ",")
+	if res[2] != "failed=0" || len(acked) != n {
+		t.Errorf("the survivor's writes: %d acknowledged, %s; want all %d acknowledged", len(acked), res[2], n)
+	}
+	seen := map[string]bool{}
+	for _, id := range strings.Split(strings.TrimPrefix(survivor.do(t, "seen"), "ok "), ",") {
+		if seen[id] {
+			t.Errorf("RECORD_CHANGED twice for %s", id)
+		}
+		seen[id] = true
+	}
+	survivor.do(t, "exit")
+
+	// The database as it is now: every record once, each with an event.
+	svc, err := service.New(home)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer svc.Close()
+	g, err := svc.OpenGroup("", name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.Close()
+	ids, err := g.RecordIDs(&shareType)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stored := map[string]int{}
+	missed := 0
+	for _, id := range ids {
+		r, err := g.GetRecord(id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		stored[string(r.Data)]++
+		if !seen[id.String()] {
+			missed++
+		}
+	}
+	if missed > 0 {
+		t.Errorf("the survivor got no RECORD_CHANGED for %d of the %d records", missed, len(ids))
+	}
+	for data, k := range stored {
+		if k != 1 {
+			t.Errorf("%s is stored %d times", data, k)
+		}
+	}
+	for _, data := range acked {
+		if stored[data] != 1 {
+			t.Errorf("the survivor's acknowledged %s is not stored", data)
+		}
+	}
+	mine := 0
+	for data := range stored {
+		if strings.HasPrefix(data, tag+"-") {
+			mine++
+		}
+	}
+	if mine != len(acked) {
+		t.Errorf("%d of the survivor's records are stored, it acknowledged %d", mine, len(acked))
+	}
+	t.Logf("%d records stored, %d with an event at the survivor; the survivor acknowledged %d of %d", len(ids), len(ids)-missed, len(acked), n)
 }

@@ -21,6 +21,9 @@ type Local struct {
 	E *group.Engine
 	// Mesh is how the group goes online when connected.
 	Mesh mesh.Options
+	// req is the request id writes are made under (zero: none); see
+	// WithRequest.
+	req uuid.UUID
 }
 
 var _ Session = (*Local)(nil)
@@ -39,20 +42,36 @@ func (l *Local) Properties() (group.Properties, error) {
 	return l.E.Properties(), nil
 }
 
+// WithRequest returns l's operations with writes made under the request
+// id id.
+func (l *Local) WithRequest(id uuid.UUID) Session {
+	c := *l
+	c.req = id
+	return &c
+}
+
 // SetProperties changes the group properties.
-func (l *Local) SetProperties(p group.Properties) error { return l.E.SetProperties(p) }
+func (l *Local) SetProperties(p group.Properties) error { return l.E.For(l.req).SetProperties(p) }
 
 // AddRecord publishes a record.
-func (l *Local) AddRecord(n group.NewRecord) (uuid.UUID, error) { return l.E.AddRecord(n) }
+func (l *Local) AddRecord(n group.NewRecord) (uuid.UUID, error) { return l.E.For(l.req).AddRecord(n) }
 
 // AddRecords publishes records in one transaction.
-func (l *Local) AddRecords(ns []group.NewRecord) ([]uuid.UUID, error) { return l.E.AddRecords(ns) }
+func (l *Local) AddRecords(ns []group.NewRecord) ([]uuid.UUID, error) {
+	return l.E.For(l.req).AddRecords(ns)
+}
 
 // UpdateRecord changes a record.
-func (l *Local) UpdateRecord(n group.NewRecord) error { return l.E.UpdateRecord(n) }
+func (l *Local) UpdateRecord(n group.NewRecord) error { return l.E.For(l.req).UpdateRecord(n) }
 
 // DeleteRecord deletes a record.
-func (l *Local) DeleteRecord(id uuid.UUID) error { return l.E.DeleteRecord(id) }
+func (l *Local) DeleteRecord(id uuid.UUID) error { return l.E.For(l.req).DeleteRecord(id) }
+
+// ChangeSeq is the latest change's sequence number.
+func (l *Local) ChangeSeq() (uint64, error) { return l.E.ChangeSeq() }
+
+// Changes lists the record changes after a sequence number.
+func (l *Local) Changes(after uint64) ([]event.Event, error) { return l.E.Changes(after) }
 
 // GetRecord reads a record.
 func (l *Local) GetRecord(id uuid.UUID) (*record.Record, error) { return l.E.GetRecord(id) }

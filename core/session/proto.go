@@ -7,66 +7,80 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"net/netip"
 	"sync"
 
 	"github.com/google/uuid"
 
 	"p2p/core/event"
-	"p2p/core/group"
-	"p2p/core/groupconfig"
-	"p2p/core/mesh"
 	"p2p/core/peererr"
-	"p2p/core/record"
 )
 
 // Between a host and the processes attached to it, each attached process
-// holds two connections to the host's local socket: one for calls
-// (request, response, matched by ID, several in flight) and one on which
+// holds two connections to the host's local endpoint: one for calls
+// (request, answer, matched by ID, several in flight) and one on which
 // the host pushes the group's events. Keeping events apart means a
 // process that reads its events slowly slows only its events, never its
-// calls. Messages are gob-encoded msg values; only the fields an
-// operation uses are set.
+// calls.
+//
+// Messages are gob-encoded msg values. A call names a Session method
+// (Op) and carries that operation's typed request in Body; its answer
+// carries the typed response, or an HRESULT and the error's text. The
+// operations are defined once, in ops.go, from the Session interface.
 
-// msg is one request, response or event.
+// msg is one call, answer or event.
 type msg struct {
-	ID   uint64
-	Op   string
-	Code uint32 // response: the HRESULT (0, or a success or error code)
-	Text string // response: the error's text
-
-	S1, S2 string
-	U1     uint32
-	N1     uint64
-	FT     uint64
-	UUID   uuid.UUID
-	Type   *uuid.UUID
-	IDs    []uuid.UUID
-	Roles  []uuid.UUID
-	Data   []byte
-	Addrs  []netip.AddrPort
-
-	New     *group.NewRecord
-	News    []group.NewRecord
-	Rec     *record.Record
-	Props   *group.Properties
-	Cred    *group.CredentialInfo
-	Members []group.Member
-	Conns   []mesh.Connection
-	Config  *groupconfig.Config
-	Event   *event.Event
-	Bool    bool
+	ID uint64
+	Op string
+	// Req is the application's request id for the call: a write the group
+	// has applied under it is not applied again (an attached process
+	// tries a call again when its host went away without answering).
+	Req  uuid.UUID
+	Code uint32 // answer: the HRESULT (0, or a success or error code)
+	Text string // answer: the error's text
+	// Body is the call's request or the answer's response: a payload of
+	// the operation's type.
+	Body  any
+	Event *event.Event // events connection: one event
 }
 
-// Operations.
+// payload carries one typed value in msg.Body; gob knows each instance
+// by its type (registered with the operation that uses it).
+type payload[T any] struct{ V T }
+
+// register makes a payload type known to gob (once per type).
+func register[T any]() { gob.Register(payload[T]{}) }
+
+// The first messages of a connection, and the events.
 const (
-	opHello              = "hello"  // calls connection: S1 identity, S2 group, U1 protocol version
-	opEvents             = "events" // events connection: N1 the token the hello answer gave; the host answers with an empty opEvents once subscribed
-	opEvent              = "event"  // host to client on the events connection
-	opSend               = "send"   // SendData: N1 connection, UUID type, Data; run in order, pipelined by the client
-	opDirectClose        = "dclose" // CloseDirectConnection: N1 connection; ordered after the sends before it
-	protoVersion  uint32 = 3
+	opHello  = "hello"  // calls connection: helloReq; the answer is a helloResp
+	opEvents = "events" // events connection: eventsReq; the host answers with an empty opEvents once subscribed
+	opEvent  = "event"  // host to client on the events connection
 )
+
+// protoVersion is the local protocol's version, which the hello checks.
+const protoVersion uint32 = 4
+
+// helloReq opens a calls connection.
+type helloReq struct {
+	Identity, Group string
+	Version         uint32
+}
+
+// helloResp accepts it: the token for the events connection and the
+// group's status.
+type helloResp struct {
+	Token  uint64
+	Status uint32
+}
+
+// eventsReq opens the events connection of the client with the token.
+type eventsReq struct{ Token uint64 }
+
+func init() {
+	register[helloReq]()
+	register[helloResp]()
+	register[eventsReq]()
+}
 
 // orderedQueue bounds the sends and closes a host holds for one client
 // before it stops reading that client's calls.
@@ -75,7 +89,7 @@ const orderedQueue = 1024
 // codec reads and writes msgs on one connection.
 type codec struct {
 	conn net.Conn
-	wmu  sync.Mutex
+	wmu  sync.Mutex // one message at a time
 	bw   *bufio.Writer
 	enc  *gob.Encoder
 	dec  *gob.Decoder
@@ -103,7 +117,13 @@ func (c *codec) recv() (*msg, error) {
 	return &m, nil
 }
 
-// errOf turns a response's code back into an error that wraps the same
+// bodyOf returns the value of a message's payload of type T.
+func bodyOf[T any](m *msg) (T, bool) {
+	p, ok := m.Body.(payload[T])
+	return p.V, ok
+}
+
+// errOf turns an answer's code back into an error that wraps the same
 // table entry, so errors.Is and HResult work across the process boundary.
 func errOf(m *msg) error {
 	if m.Code == 0 {
@@ -116,7 +136,7 @@ func errOf(m *msg) error {
 	return fmt.Errorf("%s: %w", m.Text, c)
 }
 
-// respond fills a response from an operation's error.
+// respond fills an answer from an operation's error.
 func respond(m *msg, err error) *msg {
 	m.Code = peererr.HResult(err)
 	if err != nil && !errors.Is(err, io.EOF) {

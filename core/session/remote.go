@@ -21,14 +21,23 @@ import (
 )
 
 // Remote is a group hosted by another process of the same user, used
-// through its local socket.
+// through its local endpoint. Its calls are the operations of ops.go.
 type Remote struct {
+	*link
+	// req is the application request id the calls carry (zero: none);
+	// see WithRequest.
+	req uuid.UUID
+}
+
+// link is the connection to the host that a Remote and its request
+// views share.
+type link struct {
 	calls  *codec
 	events *codec
 	bus    event.Bus // fans the host's events out to this process's registrations
 	status atomic.Uint32
 
-	mu      sync.Mutex
+	mu      sync.Mutex // guards the fields below
 	pending map[uint64]chan *msg
 	async   map[uint64]asyncSend // pipelined sends awaiting their answer, by msg ID
 	nextID  uint64
@@ -39,7 +48,7 @@ type Remote struct {
 
 	// Pipelined sends: once a send on a connection succeeded, later ones
 	// do not wait for the host's answer (see SendData).
-	smu      sync.Mutex
+	smu      sync.Mutex      // guards sendable, inflight and sendRoom
 	sendable map[uint64]bool // connections sends are pipelined on
 	inflight int             // cost of the sends not yet answered
 	sendRoom chan struct{}   // while a sender waits; closed when inflight falls to half the window
@@ -72,15 +81,21 @@ func Dial(path, identity, groupName string) (*Remote, error) {
 		return nil, err
 	}
 	calls := newCodec(cc)
-	if err := calls.send(&msg{Op: opHello, S1: identity, S2: groupName, U1: protoVersion}); err != nil {
+	if err := calls.send(&msg{Op: opHello, Body: payload[helloReq]{helloReq{Identity: identity, Group: groupName, Version: protoVersion}}}); err != nil {
 		cc.Close()
 		return nil, err
 	}
 	cc.SetReadDeadline(time.Now().Add(5 * time.Second))
-	hello, err := calls.recv()
+	answer, err := calls.recv()
 	cc.SetReadDeadline(time.Time{})
 	if err == nil {
-		err = errOf(hello)
+		err = errOf(answer)
+	}
+	hello, ok := helloResp{}, false
+	if err == nil {
+		if hello, ok = bodyOf[helloResp](answer); !ok {
+			err = fmt.Errorf("a hello answer without its body: %w", peererr.ErrUnexpected)
+		}
 	}
 	if err != nil {
 		cc.Close()
@@ -92,25 +107,25 @@ func Dial(path, identity, groupName string) (*Remote, error) {
 		return nil, err
 	}
 	events := newCodec(ec)
-	if err := awaitEvents(events, hello.N1); err != nil {
+	if err := awaitEvents(events, hello.Token); err != nil {
 		cc.Close()
 		ec.Close()
 		return nil, fmt.Errorf("attach to %s: %w", path, err)
 	}
-	r := &Remote{calls: calls, events: events, pending: make(map[uint64]chan *msg), async: make(map[uint64]asyncSend),
+	l := &link{calls: calls, events: events, pending: make(map[uint64]chan *msg), async: make(map[uint64]asyncSend),
 		sendable: make(map[uint64]bool), lost: make(chan struct{})}
-	r.ctx, r.cancel = context.WithCancel(context.Background())
-	r.status.Store(hello.U1)
-	go r.readCalls()
-	go r.readEvents()
-	return r, nil
+	l.ctx, l.cancel = context.WithCancel(context.Background())
+	l.status.Store(hello.Status)
+	go l.readCalls()
+	go l.readEvents()
+	return &Remote{link: l}, nil
 }
 
 // awaitEvents asks for the events of the client with token and waits until
 // the host has subscribed it, so that every change made after Dial
 // returns reaches this process's registrations.
 func awaitEvents(events *codec, token uint64) error {
-	if err := events.send(&msg{Op: opEvents, N1: token}); err != nil {
+	if err := events.send(&msg{Op: opEvents, Body: payload[eventsReq]{eventsReq{Token: token}}}); err != nil {
 		return err
 	}
 	events.conn.SetReadDeadline(time.Now().Add(5 * time.Second))
@@ -126,13 +141,13 @@ func awaitEvents(events *codec, token uint64) error {
 }
 
 // Lost is closed when the connection to the host ends.
-func (r *Remote) Lost() <-chan struct{} { return r.lost }
+func (r *link) Lost() <-chan struct{} { return r.lost }
 
 // LastStatus is the host's group status as last seen, kept up to date by
 // STATUS_CHANGED events.
-func (r *Remote) LastStatus() uint32 { return r.status.Load() }
+func (r *link) LastStatus() uint32 { return r.status.Load() }
 
-func (r *Remote) readCalls() {
+func (r *link) readCalls() {
 	for {
 		m, err := r.calls.recv()
 		if err != nil {
@@ -166,7 +181,7 @@ func (r *Remote) readCalls() {
 // readEvents delivers the host's events to this process's registrations;
 // a full data queue here stops the reading, which slows the host's
 // forwarding of data to this process only.
-func (r *Remote) readEvents() {
+func (r *link) readEvents() {
 	for {
 		m, err := r.events.recv()
 		if err != nil {
@@ -194,7 +209,7 @@ func (r *Remote) readEvents() {
 }
 
 // call sends a request and waits for its response.
-func (r *Remote) call(m *msg) (*msg, error) {
+func (r *link) call(m *msg) (*msg, error) {
 	ch := make(chan *msg, 1)
 	r.mu.Lock()
 	select {
@@ -220,203 +235,132 @@ func (r *Remote) call(m *msg) (*msg, error) {
 	return resp, errOf(resp)
 }
 
+// WithRequest returns r's calls carrying the request id id.
+func (r *Remote) WithRequest(id uuid.UUID) Session { return &Remote{link: r.link, req: id} }
+
 // Status returns the host's group status.
 func (r *Remote) Status() uint32 {
-	if m, err := r.call(&msg{Op: "status"}); err == nil {
-		r.status.Store(m.U1)
-		return m.U1
+	if s, err := opStatus.call(r, none{}); err == nil {
+		r.status.Store(s)
+		return s
 	}
 	return r.status.Load()
 }
 
 // Ready reports whether the member may publish.
 func (r *Remote) Ready() bool {
-	m, err := r.call(&msg{Op: "ready"})
-	return err == nil && m.Bool
+	ok, err := opReady.call(r, none{})
+	return err == nil && ok
 }
 
 // Properties returns the group properties.
-func (r *Remote) Properties() (group.Properties, error) {
-	m, err := r.call(&msg{Op: "props"})
-	if err != nil || m.Props == nil {
-		return group.Properties{}, err
-	}
-	return *m.Props, nil
-}
+func (r *Remote) Properties() (group.Properties, error) { return opProperties.call(r, none{}) }
 
 // SetProperties changes the group properties.
 func (r *Remote) SetProperties(p group.Properties) error {
-	_, err := r.call(&msg{Op: "setprops", Props: &p})
+	_, err := opSetProperties.call(r, p)
 	return err
 }
 
 // AddRecord publishes a record.
-func (r *Remote) AddRecord(n group.NewRecord) (uuid.UUID, error) {
-	m, err := r.call(&msg{Op: "add", New: &n})
-	if err != nil {
-		return uuid.Nil, err
-	}
-	return m.UUID, nil
-}
+func (r *Remote) AddRecord(n group.NewRecord) (uuid.UUID, error) { return opAddRecord.call(r, n) }
 
 // AddRecords publishes records in one transaction.
 func (r *Remote) AddRecords(ns []group.NewRecord) ([]uuid.UUID, error) {
-	m, err := r.call(&msg{Op: "addmany", News: ns})
-	if err != nil {
-		return nil, err
-	}
-	return m.IDs, nil
+	return opAddRecords.call(r, ns)
 }
 
 // UpdateRecord changes a record.
 func (r *Remote) UpdateRecord(n group.NewRecord) error {
-	_, err := r.call(&msg{Op: "update", New: &n})
+	_, err := opUpdateRecord.call(r, n)
 	return err
 }
 
 // DeleteRecord deletes a record.
 func (r *Remote) DeleteRecord(id uuid.UUID) error {
-	_, err := r.call(&msg{Op: "delete", UUID: id})
+	_, err := opDeleteRecord.call(r, id)
 	return err
 }
 
 // GetRecord reads a record.
-func (r *Remote) GetRecord(id uuid.UUID) (*record.Record, error) {
-	m, err := r.call(&msg{Op: "get", UUID: id})
-	if err != nil {
-		return nil, err
-	}
-	return m.Rec, nil
-}
+func (r *Remote) GetRecord(id uuid.UUID) (*record.Record, error) { return opGetRecord.call(r, id) }
 
 // RecordIDs lists live records.
-func (r *Remote) RecordIDs(typ *uuid.UUID) ([]uuid.UUID, error) {
-	m, err := r.call(&msg{Op: "ids", Type: typ})
-	if err != nil {
-		return nil, err
-	}
-	return m.IDs, nil
-}
+func (r *Remote) RecordIDs(typ *uuid.UUID) ([]uuid.UUID, error) { return opRecordIDs.call(r, typ) }
 
 // SearchRecords lists records matching criteria.
 func (r *Remote) SearchRecords(criteria string) ([]uuid.UUID, error) {
-	m, err := r.call(&msg{Op: "search", S1: criteria})
-	if err != nil {
-		return nil, err
-	}
-	return m.IDs, nil
+	return opSearchRecords.call(r, criteria)
 }
 
 // ExportDatabase writes the database to a file (by the host process).
 func (r *Remote) ExportDatabase(path string) error {
-	_, err := r.call(&msg{Op: "exportdb", S1: path})
+	_, err := opExportDatabase.call(r, path)
 	return err
 }
 
 // ImportDatabase merges a database file.
 func (r *Remote) ImportDatabase(path string) error {
-	_, err := r.call(&msg{Op: "importdb", S1: path})
+	_, err := opImportDatabase.call(r, path)
 	return err
 }
 
+// ChangeSeq is the latest change's sequence number.
+func (r *Remote) ChangeSeq() (uint64, error) { return opChangeSeq.call(r, none{}) }
+
+// Changes lists the record changes after a sequence number.
+func (r *Remote) Changes(after uint64) ([]event.Event, error) { return opChanges.call(r, after) }
+
 // CreateInvitation issues an invitation.
 func (r *Remote) CreateInvitation(identityXML string, expires filetime.FILETIME, roles []uuid.UUID) (string, error) {
-	m, err := r.call(&msg{Op: "invite", S1: identityXML, FT: uint64(expires), Roles: roles})
-	if err != nil {
-		return "", err
-	}
-	return m.S1, nil
+	return opCreateInvitation.call(r, invitationReq{IdentityXML: identityXML, Expires: expires, Roles: roles})
 }
 
 // IssueCredentials issues a credential.
 func (r *Remote) IssueCredentials(subject string, info *group.CredentialInfo, flags uint32) (string, error) {
-	m, err := r.call(&msg{Op: "issue", S1: subject, Cred: info, U1: flags})
-	if err != nil {
-		return "", err
-	}
-	return m.S1, nil
+	return opIssueCredentials.call(r, issueReq{Subject: subject, Info: info, Flags: flags})
 }
 
 // CreatePasswordInvitation issues a password invitation.
 func (r *Remote) CreatePasswordInvitation() (string, error) {
-	m, err := r.call(&msg{Op: "pwinvite"})
-	if err != nil {
-		return "", err
-	}
-	return m.S1, nil
+	return opCreatePasswordInvitation.call(r, none{})
 }
 
 // ResumePasswordAuthentication lets the host's password join try again.
 func (r *Remote) ResumePasswordAuthentication() error {
-	_, err := r.call(&msg{Op: "pwresume"})
+	_, err := opResumePasswordAuthentication.call(r, none{})
 	return err
 }
 
 // Members lists members.
 func (r *Remote) Members(flags uint32, peerName string) ([]group.Member, error) {
-	m, err := r.call(&msg{Op: "members", U1: flags, S1: peerName})
-	if err != nil {
-		return nil, err
-	}
-	return m.Members, nil
+	return opMembers.call(r, membersReq{Flags: flags, PeerName: peerName})
 }
 
 // Config returns this member's configuration.
-func (r *Remote) Config() (*groupconfig.Config, error) {
-	m, err := r.call(&msg{Op: "config"})
-	if err != nil {
-		return nil, err
-	}
-	return m.Config, nil
-}
+func (r *Remote) Config() (*groupconfig.Config, error) { return opConfig.call(r, none{}) }
 
 // PeerTimeToUniversal converts group time to UTC.
 func (r *Remote) PeerTimeToUniversal(t filetime.FILETIME) (filetime.FILETIME, error) {
-	m, err := r.call(&msg{Op: "p2u", FT: uint64(t)})
-	if err != nil {
-		return 0, err
-	}
-	return filetime.FILETIME(m.FT), nil
+	return opPeerTimeToUniversal.call(r, t)
 }
 
 // UniversalToPeerTime converts UTC to group time.
 func (r *Remote) UniversalToPeerTime(t filetime.FILETIME) (filetime.FILETIME, error) {
-	m, err := r.call(&msg{Op: "u2p", FT: uint64(t)})
-	if err != nil {
-		return 0, err
-	}
-	return filetime.FILETIME(m.FT), nil
+	return opUniversalToPeerTime.call(r, t)
 }
 
 // Connect takes the group online in the host process.
-func (r *Remote) Connect(addrs []netip.AddrPort) (bool, error) {
-	m, err := r.call(&msg{Op: "connect", Addrs: addrs})
-	if err != nil {
-		return false, err
-	}
-	return m.Bool, nil
-}
+func (r *Remote) Connect(addrs []netip.AddrPort) (bool, error) { return opConnect.call(r, addrs) }
 
 // Connections lists the host's connections.
 func (r *Remote) Connections(flags uint32) ([]mesh.Connection, error) {
-	m, err := r.call(&msg{Op: "conns", U1: flags})
-	if err != nil {
-		return nil, err
-	}
-	return m.Conns, nil
+	return opConnections.call(r, flags)
 }
 
 // OpenDirectConnection starts a direct connection from the host.
 func (r *Remote) OpenDirectConnection(peerName string, addr netip.AddrPort) (uint64, error) {
-	m := &msg{Op: "dopen", S1: peerName}
-	if addr.IsValid() {
-		m.S2 = addr.String()
-	}
-	resp, err := r.call(m)
-	if err != nil {
-		return 0, err
-	}
-	return resp.N1, nil
+	return opOpenDirectConnection.call(r, openReq{PeerName: peerName, Addr: addr})
 }
 
 // SendData sends one message through the host. The first send on a
@@ -427,10 +371,10 @@ func (r *Remote) OpenDirectConnection(peerName string, addr netip.AddrPort) (uin
 // meets a connection closing meanwhile is lost with it.
 func (r *Remote) SendData(id uint64, typ uuid.UUID, data []byte) error {
 	runtime.KeepAlive(touch(data))
-	m := &msg{Op: opSend, N1: id, UUID: typ, Data: data}
+	req := sendReq{Conn: id, Type: typ, Data: data}
 	cost := len(data) + sendOverhead
 	if !r.reserve(id, cost) {
-		_, err := r.call(m)
+		_, err := opSendData.call(r, req)
 		if err == nil {
 			r.smu.Lock()
 			r.sendable[id] = true
@@ -447,7 +391,7 @@ func (r *Remote) SendData(id uint64, typ uuid.UUID, data []byte) error {
 	default:
 	}
 	r.nextID++
-	m.ID = r.nextID
+	m := &msg{ID: r.nextID, Op: opSendData.name, Req: r.req, Body: payload[sendReq]{req}}
 	r.async[m.ID] = asyncSend{conn: id, cost: cost}
 	r.mu.Unlock()
 	// Encoded before send returns: the caller's data is not kept.
@@ -467,7 +411,7 @@ func (r *Remote) SendData(id uint64, typ uuid.UUID, data []byte) error {
 // reserve takes room in the send window for a pipelined send on
 // connection id, waiting while the window is full; false means the send
 // must wait for its answer instead.
-func (r *Remote) reserve(id uint64, cost int) bool {
+func (r *link) reserve(id uint64, cost int) bool {
 	r.smu.Lock()
 	defer r.smu.Unlock()
 	for r.sendable[id] {
@@ -496,7 +440,7 @@ func (r *Remote) reserve(id uint64, cost int) bool {
 
 // answered releases a pipelined send's room; a failed one ends pipelining
 // on its connection, so the next send reports the failure.
-func (r *Remote) answered(a asyncSend, err error) {
+func (r *link) answered(a asyncSend, err error) {
 	r.smu.Lock()
 	defer r.smu.Unlock()
 	r.inflight -= a.cost
@@ -510,7 +454,7 @@ func (r *Remote) answered(a asyncSend, err error) {
 }
 
 // unpipeline makes the next send on connection id wait for its answer.
-func (r *Remote) unpipeline(id uint64) {
+func (r *link) unpipeline(id uint64) {
 	r.smu.Lock()
 	delete(r.sendable, id)
 	r.smu.Unlock()
@@ -532,7 +476,7 @@ func touch(b []byte) (sum byte) {
 // CloseDirectConnection closes a direct connection.
 func (r *Remote) CloseDirectConnection(id uint64) error {
 	r.unpipeline(id)
-	_, err := r.call(&msg{Op: opDirectClose, N1: id})
+	_, err := opCloseDirectConnection.call(r, id)
 	return err
 }
 
@@ -554,7 +498,7 @@ func (r *Remote) Close() error {
 
 // Closing reports whether Close was called (as opposed to the host going
 // away).
-func (r *Remote) Closing() bool {
+func (r *link) Closing() bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return r.closing

@@ -3,16 +3,14 @@ package session
 import (
 	"crypto/rand"
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net"
-	"net/netip"
 	"sync"
 
+	"github.com/google/uuid"
+
 	"p2p/core/event"
-	"p2p/core/filetime"
-	"p2p/core/group"
 	"p2p/core/peererr"
 )
 
@@ -145,9 +143,10 @@ func (s *Server) serveConn(conn net.Conn) {
 	}
 }
 
-func (s *Server) serveCalls(c *codec, hello *msg) {
-	if hello.U1 != protoVersion || hello.S1 != s.identity || hello.S2 != s.local.E.GroupPeerName() {
-		c.send(respond(&msg{ID: hello.ID}, fmt.Errorf("wrong group or identity: %w", peererr.ErrAccessDenied)))
+func (s *Server) serveCalls(c *codec, first *msg) {
+	hello, ok := bodyOf[helloReq](first)
+	if !ok || hello.Version != protoVersion || hello.Identity != s.identity || hello.Group != s.local.E.GroupPeerName() {
+		c.send(respond(&msg{ID: first.ID}, fmt.Errorf("wrong protocol version, group or identity: %w", peererr.ErrAccessDenied)))
 		c.conn.Close()
 		return
 	}
@@ -163,7 +162,7 @@ func (s *Server) serveCalls(c *codec, hello *msg) {
 	}
 	s.clients[token] = sc
 	s.mu.Unlock()
-	c.send(&msg{ID: hello.ID, N1: token, U1: s.local.Status()})
+	c.send(&msg{ID: first.ID, Body: payload[helloResp]{helloResp{Token: token, Status: s.local.Status()}}})
 	// Sends and direct-connection closes run one at a time in the order
 	// they came (the client pipelines sends); any other call runs at once
 	// in its own goroutine.
@@ -181,7 +180,7 @@ func (s *Server) serveCalls(c *codec, hello *msg) {
 		if err != nil {
 			break
 		}
-		if m.Op == opSend || m.Op == opDirectClose {
+		if handlers[m.Op].ordered {
 			ordered <- m
 			continue
 		}
@@ -206,8 +205,9 @@ func (s *Server) serveCalls(c *codec, hello *msg) {
 // serveEvents forwards every event of the group to the client; the
 // client fans them out to its applications' registrations.
 func (s *Server) serveEvents(c *codec, first *msg) {
+	req, _ := bodyOf[eventsReq](first)
 	s.mu.Lock()
-	sc := s.clients[first.N1]
+	sc := s.clients[req.Token]
 	s.mu.Unlock()
 	if sc == nil {
 		c.conn.Close()
@@ -288,90 +288,21 @@ func (sc *serverClient) close() {
 	}
 }
 
-// errNoPayload answers a call that lacks the value it operates on.
-var errNoPayload = fmt.Errorf("call without its payload: %w", peererr.ErrInvalidArg)
-
-// dispatch runs one call against the local session.
+// dispatch runs one call against the local session, bound to the call's
+// request id.
 func (s *Server) dispatch(m *msg) *msg {
-	l := s.local
-	r := &msg{ID: m.ID}
-	var err error
-	switch m.Op {
-	case "status":
-		r.U1 = l.Status()
-	case "ready":
-		r.Bool = l.Ready()
-	case "props":
-		var p group.Properties
-		p, err = l.Properties()
-		r.Props = &p
-	case "setprops":
-		if m.Props == nil {
-			return respond(r, errNoPayload)
-		}
-		err = l.SetProperties(*m.Props)
-	case "add":
-		if m.New == nil {
-			return respond(r, errNoPayload)
-		}
-		r.UUID, err = l.AddRecord(*m.New)
-	case "addmany":
-		r.IDs, err = l.AddRecords(m.News)
-	case "update":
-		if m.New == nil {
-			return respond(r, errNoPayload)
-		}
-		err = l.UpdateRecord(*m.New)
-	case "delete":
-		err = l.DeleteRecord(m.UUID)
-	case "get":
-		r.Rec, err = l.GetRecord(m.UUID)
-	case "ids":
-		r.IDs, err = l.RecordIDs(m.Type)
-	case "search":
-		r.IDs, err = l.SearchRecords(m.S1)
-	case "exportdb":
-		err = l.ExportDatabase(m.S1)
-	case "importdb":
-		err = l.ImportDatabase(m.S1)
-	case "invite":
-		r.S1, err = l.CreateInvitation(m.S1, filetime.FILETIME(m.FT), m.Roles)
-	case "issue":
-		r.S1, err = l.IssueCredentials(m.S1, m.Cred, m.U1)
-	case "pwinvite":
-		r.S1, err = l.CreatePasswordInvitation()
-	case "pwresume":
-		err = l.ResumePasswordAuthentication()
-	case "members":
-		r.Members, err = l.Members(m.U1, m.S1)
-	case "config":
-		r.Config, err = l.Config()
-	case "p2u":
-		var t filetime.FILETIME
-		t, err = l.PeerTimeToUniversal(filetime.FILETIME(m.FT))
-		r.FT = uint64(t)
-	case "u2p":
-		var t filetime.FILETIME
-		t, err = l.UniversalToPeerTime(filetime.FILETIME(m.FT))
-		r.FT = uint64(t)
-	case "connect":
-		r.Bool, err = l.Connect(m.Addrs)
-	case "conns":
-		r.Conns, err = l.Connections(m.U1)
-	case "dopen":
-		var addr netip.AddrPort
-		if m.S2 != "" {
-			addr, err = netip.ParseAddrPort(m.S2)
-		}
-		if err == nil {
-			r.N1, err = l.OpenDirectConnection(m.S1, addr)
-		}
-	case opSend:
-		err = l.SendData(m.N1, m.UUID, m.Data)
-	case opDirectClose:
-		err = l.CloseDirectConnection(m.N1)
-	default:
-		err = errors.New("unknown operation " + m.Op)
+	h, ok := handlers[m.Op]
+	if !ok {
+		return respond(&msg{ID: m.ID}, fmt.Errorf("unknown operation %q: %w", m.Op, peererr.ErrFail))
 	}
-	return respond(r, err)
+	var sess Session = s.local
+	if m.Req != uuid.Nil {
+		sess = s.local.WithRequest(m.Req)
+	}
+	body, err := h.run(sess, m.Body)
+	r := respond(&msg{ID: m.ID}, err)
+	if err == nil {
+		r.Body = body
+	}
+	return r
 }

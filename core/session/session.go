@@ -19,7 +19,9 @@ import (
 	"p2p/core/record"
 )
 
-// Session is every operation an HGROUP offers.
+// Session is every operation an HGROUP offers. It is also the protocol
+// between an attached process and its host: each method but Subscribe,
+// Close and WithRequest is an operation of ops.go.
 type Session interface {
 	Status() uint32
 	Ready() bool
@@ -35,6 +37,11 @@ type Session interface {
 	SearchRecords(criteria string) ([]uuid.UUID, error)
 	ExportDatabase(path string) error
 	ImportDatabase(path string) error
+	// ChangeSeq is the place of the latest record change in the group
+	// database's change sequence; Changes gives a RECORD_CHANGED event
+	// for each record whose latest change came after the place after.
+	ChangeSeq() (uint64, error)
+	Changes(after uint64) ([]event.Event, error)
 
 	CreateInvitation(identityXML string, expires filetime.FILETIME, roles []uuid.UUID) (string, error)
 	IssueCredentials(subject string, info *group.CredentialInfo, flags uint32) (string, error)
@@ -52,6 +59,11 @@ type Session interface {
 	// application's own memory.
 	SendData(connectionID uint64, typ uuid.UUID, data []byte) error
 	CloseDirectConnection(connectionID uint64) error
+
+	// WithRequest returns the session's operations on behalf of the
+	// application request id: a write is applied once however often it
+	// is made under the same id (see group.Engine.For).
+	WithRequest(id uuid.UUID) Session
 
 	// Subscribe registers for events on the session's bus.
 	Subscribe(filters []event.Filter, sig event.Signaler) *event.Subscription

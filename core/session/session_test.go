@@ -705,16 +705,27 @@ func wantDropped(t *testing.T, c net.Conn) {
 func hello(t *testing.T, h *host, c net.Conn) (*codec, uint64) {
 	t.Helper()
 	cc := newCodec(c)
-	if err := cc.send(&msg{ID: 1, Op: opHello, S1: h.id.PeerName, S2: h.local.E.GroupPeerName(), U1: protoVersion}); err != nil {
+	if err := cc.send(helloMsg(1, h.id.PeerName, h.local.E.GroupPeerName(), protoVersion)); err != nil {
 		t.Fatal(err)
 	}
 	c.SetReadDeadline(time.Now().Add(wait))
 	m, err := cc.recv()
 	c.SetReadDeadline(time.Time{})
-	if err != nil || errOf(m) != nil || m.N1 == 0 {
+	welcome, ok := bodyOf[helloResp](m)
+	if err != nil || errOf(m) != nil || !ok || welcome.Token == 0 {
 		t.Fatalf("hello: %+v, %v", m, err)
 	}
-	return cc, m.N1
+	return cc, welcome.Token
+}
+
+// helloMsg is a client's first message on a calls connection.
+func helloMsg(id uint64, identity, group string, version uint32) *msg {
+	return &msg{ID: id, Op: opHello, Body: payload[helloReq]{helloReq{Identity: identity, Group: group, Version: version}}}
+}
+
+// eventsMsg is a client's first message on an events connection.
+func eventsMsg(token uint64) *msg {
+	return &msg{Op: opEvents, Body: payload[eventsReq]{eventsReq{Token: token}}}
 }
 
 // gobOf is v gob-encoded, as a fresh encoder sends it.
@@ -818,7 +829,7 @@ func TestTruncatedHelloIsDropped(t *testing.T) {
 	}
 	h := newHost(t)
 	r := h.dial(t)
-	whole := gobOf(t, &msg{ID: 1, Op: opHello, S1: h.id.PeerName, S2: h.local.E.GroupPeerName(), U1: protoVersion})
+	whole := gobOf(t, helloMsg(1, h.id.PeerName, h.local.E.GroupPeerName(), protoVersion))
 	for _, n := range []int{1, len(whole) / 2, len(whole) - 1} {
 		c := rawConn(t, h)
 		if _, err := c.Write(whole[:n]); err != nil {
@@ -856,22 +867,22 @@ func TestBadFirstMessagesAreRefused(t *testing.T) {
 			t.Fatalf("%s: %d clients, want 1", what, n)
 		}
 	}
-	refuse("unknown operation", &msg{Op: "add", New: &group.NewRecord{}})
-	refuse("unknown token", &msg{Op: opEvents, N1: 12345})
-	refuse("a later protocol version", &msg{Op: opHello, S1: h.id.PeerName, S2: h.local.E.GroupPeerName(), U1: protoVersion + 1})
+	refuse("unknown operation", &msg{Op: "AddRecord", Body: payload[group.NewRecord]{}})
+	refuse("unknown token", eventsMsg(12345))
+	refuse("a later protocol version", helloMsg(0, h.id.PeerName, h.local.E.GroupPeerName(), protoVersion+1))
 
 	// A second events connection for an attached client's token.
 	c := rawConn(t, h)
 	_, token := hello(t, h, c)
 	ev := newCodec(rawConn(t, h))
-	if err := ev.send(&msg{Op: opEvents, N1: token}); err != nil {
+	if err := ev.send(eventsMsg(token)); err != nil {
 		t.Fatal(err)
 	}
 	if m, err := ev.recv(); err != nil || m.Op != opEvents {
 		t.Fatalf("the events request was answered %+v, %v; want the subscription's acknowledgement", m, err)
 	}
 	dup := rawConn(t, h)
-	if err := newCodec(dup).send(&msg{Op: opEvents, N1: token}); err != nil {
+	if err := newCodec(dup).send(eventsMsg(token)); err != nil {
 		t.Fatal(err)
 	}
 	wantDropped(t, dup)
@@ -898,7 +909,7 @@ func TestUnknownCallIsAnError(t *testing.T) {
 	if m.ID != 41 || m.Code != peererr.ErrFail.HR || !strings.Contains(m.Text, "no-such-op") {
 		t.Fatalf("answer %+v, want id 41 with E_FAIL", m)
 	}
-	if err := cc.send(&msg{ID: 42, Op: "ids"}); err != nil {
+	if err := cc.send(&msg{ID: 42, Op: "RecordIDs", Body: payload[*uuid.UUID]{}}); err != nil {
 		t.Fatal(err)
 	}
 	if m, err = cc.recv(); err != nil || m.ID != 42 || m.Code != 0 {
@@ -938,11 +949,15 @@ func dialFake(t *testing.T, status uint32) (*Remote, *fakeHost) {
 		}
 		f.calls = newCodec(c1)
 		h, err := f.calls.recv()
-		if err != nil || h.Op != opHello || h.S1 != "me" || h.S2 != "the group" || h.U1 != protoVersion {
+		hr, ok := helloReq{}, false
+		if err == nil {
+			hr, ok = bodyOf[helloReq](h)
+		}
+		if err != nil || h.Op != opHello || !ok || hr.Identity != "me" || hr.Group != "the group" || hr.Version != protoVersion {
 			ch <- result{err: errors.New("bad hello")}
 			return
 		}
-		if err := f.calls.send(&msg{ID: h.ID, N1: token, U1: status}); err != nil {
+		if err := f.calls.send(&msg{ID: h.ID, Body: payload[helloResp]{helloResp{Token: token, Status: status}}}); err != nil {
 			ch <- result{err: err}
 			return
 		}
@@ -952,7 +967,7 @@ func dialFake(t *testing.T, status uint32) (*Remote, *fakeHost) {
 			return
 		}
 		f.events = newCodec(c2)
-		if m, err := f.events.recv(); err != nil || m.Op != opEvents || m.N1 != token {
+		if m, err := f.events.recv(); err != nil || m.Op != opEvents || m.Body != (payload[eventsReq]{eventsReq{Token: token}}) {
 			ch <- result{err: errors.New("bad events request")}
 			return
 		}
@@ -996,7 +1011,7 @@ func TestRemoteMatchesResponsesByID(t *testing.T) {
 	var reqs []*msg
 	for range ids {
 		m := within(t, "a request at the fake host", func() *msg { m, _ := f.calls.recv(); return m })
-		if m == nil || m.Op != "get" {
+		if m == nil || m.Op != "GetRecord" {
 			t.Fatalf("fake host received %+v", m)
 		}
 		reqs = append(reqs, m)
@@ -1004,8 +1019,9 @@ func TestRemoteMatchesResponsesByID(t *testing.T) {
 	// Answer last first; the one for ids[1] is an error.
 	for i := len(reqs) - 1; i >= 0; i-- {
 		m := reqs[i]
-		resp := &msg{ID: m.ID, Rec: &record.Record{ID: m.UUID, Data: []byte("data of " + m.UUID.String())}}
-		if m.UUID == ids[1] {
+		id, _ := bodyOf[uuid.UUID](m)
+		resp := &msg{ID: m.ID, Body: payload[*record.Record]{&record.Record{ID: id, Data: []byte("data of " + id.String())}}}
+		if id == ids[1] {
 			resp = respond(&msg{ID: m.ID}, errors.Join(errors.New("gone"), peererr.ErrRecordNotFound))
 		}
 		if err := f.calls.send(resp); err != nil {
@@ -1057,8 +1073,8 @@ func TestRemoteStatusFromHost(t *testing.T) {
 	}
 	// Status asks the host and keeps what it says.
 	go func() {
-		if m, err := f.calls.recv(); err == nil && m.Op == "status" {
-			f.calls.send(&msg{ID: m.ID, U1: 0})
+		if m, err := f.calls.recv(); err == nil && m.Op == "Status" {
+			f.calls.send(&msg{ID: m.ID, Body: payload[uint32]{0}})
 		}
 	}()
 	if got := within(t, "Status", r.Status); got != 0 || r.LastStatus() != 0 {
@@ -1076,7 +1092,7 @@ func TestRemoteHostDiesMidCall(t *testing.T) {
 			errc := make(chan error, 1)
 			go func() { _, err := r.AddRecord(newRecord("x")); errc <- err }()
 			m := within(t, "the request at the fake host", func() *msg { m, _ := f.calls.recv(); return m })
-			if m == nil || m.Op != "add" || m.New == nil || string(m.New.Data) != "x" {
+			if n, ok := bodyOf[group.NewRecord](m); m == nil || m.Op != "AddRecord" || !ok || string(n.Data) != "x" {
 				t.Fatalf("fake host received %+v", m)
 			}
 			if which == "calls" {
@@ -1130,7 +1146,7 @@ func malformedCallChild(t *testing.T) {
 	c := rawConn(t, h)
 	cc, _ := hello(t, h, c)
 	c.SetReadDeadline(time.Now().Add(wait))
-	for i, op := range []string{"add", "update", "setprops"} {
+	for i, op := range []string{"AddRecord", "UpdateRecord", "SetProperties"} {
 		id := uint64(10 + i)
 		if err := cc.send(&msg{ID: id, Op: op}); err != nil {
 			t.Fatal(err)
@@ -1199,7 +1215,7 @@ func TestRemotePipelinesSends(t *testing.T) {
 	r, f := dialFake(t, 0)
 	recv := func() *msg {
 		m := within(t, "a request at the fake host", func() *msg { m, _ := f.calls.recv(); return m })
-		if m == nil || m.Op != opSend {
+		if m == nil || m.Op != opSendData.name {
 			t.Fatalf("fake host received %+v, want a send", m)
 		}
 		return m
@@ -1240,7 +1256,7 @@ func TestRemotePipelinesSends(t *testing.T) {
 	var piped []*msg
 	for i := 1; i <= 3; i++ {
 		m := recv()
-		if m.N1 != 7 || !bytes.Equal(m.Data, []byte{byte(i)}) {
+		if r, _ := bodyOf[sendReq](m); r.Conn != 7 || !bytes.Equal(r.Data, []byte{byte(i)}) {
 			t.Fatalf("pipelined send %d arrived as %+v", i, m)
 		}
 		piped = append(piped, m)
@@ -1304,8 +1320,8 @@ func TestRemotePipelinesSends(t *testing.T) {
 	held := send(8, big)
 	waiting(held, "a send beyond the window")
 	answer(m, nil)
-	if m := recv(); len(m.Data) != len(big) {
-		t.Fatalf("held send arrived with %d bytes", len(m.Data))
+	if r, _ := bodyOf[sendReq](recv()); len(r.Data) != len(big) {
+		t.Fatalf("held send arrived with %d bytes", len(r.Data))
 	}
 	if err := within(t, "the held send", func() error { return <-held }); err != nil {
 		t.Fatal(err)
