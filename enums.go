@@ -16,13 +16,14 @@ type enumeration struct {
 	mu   sync.Mutex
 	n    int
 	next int
-	// item returns the filler for item i, or false if the item vanished
-	// since the enumeration began (a record deleted meanwhile).
-	item func(i int) (filler, bool)
+	// item returns the filler for item i, nil if the item vanished since
+	// the enumeration began (a record deleted meanwhile), or the error
+	// that keeps it from being read (a damaged database).
+	item func(i int) (filler, error)
 }
 
 // newEnum registers an enumeration of n items and returns its handle.
-func newEnum(n int, item func(i int) (filler, bool)) (uint64, error) {
+func newEnum(n int, item func(i int) (filler, error)) (uint64, error) {
 	return table.New(handles.Enum, &enumeration{n: n, item: item})
 }
 
@@ -41,7 +42,11 @@ func (e *enumeration) take(max int) (unsafe.Pointer, int, error) {
 	defer e.mu.Unlock()
 	var fills []filler
 	for len(fills) < max && e.next < e.n {
-		if f, ok := e.item(e.next); ok {
+		f, err := e.item(e.next)
+		if err != nil {
+			return nil, 0, err // the item stays next: a later call may read it
+		}
+		if f != nil {
 			fills = append(fills, f)
 		}
 		e.next++
@@ -67,8 +72,8 @@ func (e *enumeration) Close() error { return nil }
 
 // sliceEnum enumerates a slice already in memory.
 func sliceEnum[T any](items []T, fill func(b *cbuf, it T) unsafe.Pointer) (uint64, error) {
-	return newEnum(len(items), func(i int) (filler, bool) {
+	return newEnum(len(items), func(i int) (filler, error) {
 		it := items[i]
-		return func(b *cbuf) unsafe.Pointer { return fill(b, it) }, true
+		return func(b *cbuf) unsafe.Pointer { return fill(b, it) }, nil
 	})
 }

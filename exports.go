@@ -1108,12 +1108,15 @@ func PeerGroupGetRecord(hGroup uintptr, pRecordId uintptr, ppRecord uintptr) C.H
 
 // recordEnum enumerates records by id, reading each when it is taken.
 func recordEnum(g *service.Group, ids []uuid.UUID) (uint64, error) {
-	return newEnum(len(ids), func(i int) (filler, bool) {
+	return newEnum(len(ids), func(i int) (filler, error) {
 		r, err := g.GetRecord(ids[i])
-		if err != nil {
-			return nil, false
+		if errors.Is(err, peererr.ErrRecordNotFound) {
+			return nil, nil // deleted or expired since the enumeration began
 		}
-		return func(b *cbuf) unsafe.Pointer { return fillRecord(b, r) }, true
+		if err != nil {
+			return nil, err
+		}
+		return func(b *cbuf) unsafe.Pointer { return fillRecord(b, r) }, nil
 	})
 }
 

@@ -314,6 +314,9 @@ P2P_STATIC_ASSERT_(sizeof(SOCKADDR_IN6) == 28, sockaddr_in6_is_28_bytes);
 #ifndef ERROR_FILE_NOT_FOUND
 #define ERROR_FILE_NOT_FOUND 2L
 #endif
+#ifndef ERROR_TOO_MANY_OPEN_FILES
+#define ERROR_TOO_MANY_OPEN_FILES 4L
+#endif
 #ifndef S_OK
 #define S_OK ((HRESULT)0x00000000L)
 #endif

@@ -46,6 +46,9 @@ var (
 	ErrDiskFull      = code(0x80070070, "PEER_E_DISK_FULL", "disk full")
 	ErrAlreadyExists = code(0x800700B7, "PEER_E_ALREADY_EXISTS", "already exists")
 	ErrFileNotFound  = code(0x80070002, "HRESULT_FROM_WIN32(ERROR_FILE_NOT_FOUND)", "file not found")
+	// ErrTooManyOpenFiles: the process is out of file descriptors (or
+	// handles); the API has no code of its own for it.
+	ErrTooManyOpenFiles = code(0x80070004, "HRESULT_FROM_WIN32(ERROR_TOO_MANY_OPEN_FILES)", "too many open files")
 )
 
 // Peer codes from the Windows header (FACILITY_P2P = 99).
@@ -137,7 +140,7 @@ var (
 )
 
 var all = []*Code{
-	ErrFail, ErrInvalidArg, ErrOutOfMemory, ErrHandle, ErrNotImpl, ErrAccessDenied, ErrUnexpected, ErrPointer, ErrNotFound, ErrDiskFull, ErrAlreadyExists, ErrFileNotFound,
+	ErrFail, ErrInvalidArg, ErrOutOfMemory, ErrHandle, ErrNotImpl, ErrAccessDenied, ErrUnexpected, ErrPointer, ErrNotFound, ErrDiskFull, ErrAlreadyExists, ErrFileNotFound, ErrTooManyOpenFiles,
 	ErrIpv6NotInstalled, ErrNotInitialized, ErrCannotStartService, ErrNotLicensed,
 	ErrInvalidGraph, ErrDbnameChanged, ErrDuplicateGraph, ErrGraphNotReady,
 	ErrGraphShuttingDown, ErrGraphInUse, ErrInvalidDatabase, ErrTooManyAttributes,
@@ -169,7 +172,8 @@ const SOK uint32 = 0
 
 // HResult maps an error to the HRESULT the C API returns for it: nil is
 // S_OK, a wrapped *Code is its own value, an exceeded deadline is
-// PEER_E_TIMEOUT, a full disk PEER_E_DISK_FULL, a missing file
+// PEER_E_TIMEOUT, a full disk PEER_E_DISK_FULL, running out of file
+// descriptors ERROR_TOO_MANY_OPEN_FILES, a missing file
 // ERROR_FILE_NOT_FOUND, a refused one E_ACCESSDENIED, and anything else
 // E_FAIL.
 func HResult(err error) uint32 {
@@ -184,6 +188,8 @@ func HResult(err error) uint32 {
 		return ErrTimeout.HR
 	case errors.Is(err, syscall.ENOSPC):
 		return ErrDiskFull.HR
+	case errors.Is(err, syscall.EMFILE) || errors.Is(err, syscall.ENFILE):
+		return ErrTooManyOpenFiles.HR
 	case errors.Is(err, fs.ErrNotExist):
 		return ErrFileNotFound.HR
 	case errors.Is(err, fs.ErrPermission):
