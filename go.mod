@@ -12,6 +12,7 @@ require (
 	github.com/jackpal/go-nat-pmp v1.0.2
 	github.com/mattn/go-sqlite3 v1.14.53
 	github.com/quic-go/quic-go v0.65.0
+	go.uber.org/goleak v1.3.0
 	golang.org/x/crypto v0.54.0
 	golang.org/x/sys v0.50.0
 )

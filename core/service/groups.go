@@ -49,7 +49,9 @@ func (s *Service) open(id *identity.Identity, groupName string, make opener) (*G
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
-		go sh.shutdown()
+		s.mu.Unlock()
+		sh.shutdown()
+		s.mu.Lock()
 		return nil, fmt.Errorf("runtime closed: %w", peererr.ErrNotInitialized)
 	}
 	s.groups[key] = sh

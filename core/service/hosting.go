@@ -113,7 +113,7 @@ func (sh *shared) hostOrAttach(open opener) error {
 			sh.mu.Lock()
 			sh.sess, sh.remote = r, r
 			sh.mu.Unlock()
-			go sh.watch(r)
+			sh.svc.goRun(func() { sh.watch(r) })
 			return nil
 		}
 		if errors.Is(err, peererr.ErrAccessDenied) || time.Now().After(deadline) {
@@ -224,7 +224,7 @@ func (sh *shared) detached() {
 	idle := sh.refs == 0 && !sh.closed
 	sh.mu.Unlock()
 	if idle {
-		go sh.svc.releaseIfIdle(sh)
+		sh.svc.goRun(func() { sh.svc.releaseIfIdle(sh) })
 	}
 }
 

@@ -51,6 +51,11 @@ type Service struct {
 	home string
 	ids  *identity.Store
 
+	// wg owns the goroutines the service starts for its groups: takeover
+	// watchers (shared.watch) and releases (releaseIfIdle); Close waits
+	// for them.
+	wg sync.WaitGroup
+
 	mu          sync.Mutex
 	groups      map[string]*shared       // by identity and group
 	busy        map[string]chan struct{} // groups being opened or closed, each closed when done
@@ -195,7 +200,24 @@ func (s *Service) Close() error {
 	for _, sh := range groups {
 		errs = append(errs, sh.shutdown())
 	}
+	// Groups being opened, closed or released finish; then nothing of
+	// the service runs any more.
+	s.mu.Lock()
+	for key := range s.busy {
+		s.waitIdleLocked(key)
+	}
+	s.mu.Unlock()
+	s.wg.Wait()
 	return errors.Join(errs...)
+}
+
+// goRun runs fn on a goroutine the service owns (Close waits for it).
+func (s *Service) goRun(fn func()) {
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		fn()
+	}()
 }
 
 func (s *Service) checkOpen() error {

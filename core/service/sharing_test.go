@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"go.uber.org/goleak"
 
 	"p2p/core/event"
 	"p2p/core/filetime"
@@ -40,7 +41,8 @@ func TestMain(m *testing.M) {
 	if os.Getenv("SHARE_CHILD") != "" {
 		os.Exit(child())
 	}
-	os.Exit(m.Run())
+	// No goroutine of the service may outlive the tests.
+	goleak.VerifyTestMain(m)
 }
 
 func child() int {
@@ -101,6 +103,10 @@ func child() int {
 			case <-time.After(10 * time.Second):
 				fmt.Println("ok false: no signal in 10 s")
 			}
+		case "delete": // delete the record with id f[1]
+			id, _ := uuid.Parse(f[1])
+			err := g.DeleteRecord(id)
+			fmt.Println("ok", peererr.HResult(err))
 		case "write-bg": // add records tagged tag-0 ... tag-(n-1) in the background
 			n, _ := strconv.Atoi(f[2])
 			written = make(chan string, 1)
@@ -621,4 +627,34 @@ func takeoversLoseNothing(t *testing.T) {
 		t.Errorf("%d of the survivor's records are stored, it acknowledged %d", mine, len(acked))
 	}
 	t.Logf("%d records stored, %d with an event at the survivor; the survivor acknowledged %d of %d", len(ids), len(ids)-missed, len(acked), n)
+}
+
+// TestDeleteOnceAcrossProcesses: applications in three processes delete
+// the same record at the same moment: exactly one is told S_OK, the
+// others PEER_E_RECORD_NOT_FOUND (issue 13 item 1, across processes).
+func TestDeleteOnceAcrossProcesses(t *testing.T) {
+	home, name := sharedGroup(t)
+	procs := []*proc{start(t, home, name), start(t, home, name), start(t, home, name)}
+	for round := range 20 {
+		id := strings.Fields(procs[round%3].do(t, "add"))[1]
+		for _, p := range procs {
+			fmt.Fprintln(p.in, "delete "+id)
+		}
+		ok := 0
+		for _, p := range procs {
+			switch got := p.expect(t, "ok"); got {
+			case "ok 0":
+				ok++
+			case fmt.Sprint("ok ", peererr.ErrRecordNotFound.HR):
+			default:
+				t.Fatalf("round %d: delete answered %q", round, got)
+			}
+		}
+		if ok != 1 {
+			t.Fatalf("round %d: %d of 3 concurrent deletes said S_OK, want 1", round, ok)
+		}
+	}
+	for _, p := range procs {
+		p.do(t, "exit")
+	}
 }

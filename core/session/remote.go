@@ -37,6 +37,8 @@ type link struct {
 	bus    event.Bus // fans the host's events out to this process's registrations
 	status atomic.Uint32
 
+	wg sync.WaitGroup // the two readers, readCalls and readEvents
+
 	mu      sync.Mutex // guards the fields below
 	pending map[uint64]chan *msg
 	async   map[uint64]asyncSend // pipelined sends awaiting their answer, by msg ID
@@ -116,6 +118,7 @@ func Dial(path, identity, groupName string) (*Remote, error) {
 		sendable: make(map[uint64]bool), lost: make(chan struct{})}
 	l.ctx, l.cancel = context.WithCancel(context.Background())
 	l.status.Store(hello.Status)
+	l.wg.Add(2)
 	go l.readCalls()
 	go l.readEvents()
 	return &Remote{link: l}, nil
@@ -148,6 +151,7 @@ func (r *link) Lost() <-chan struct{} { return r.lost }
 func (r *link) LastStatus() uint32 { return r.status.Load() }
 
 func (r *link) readCalls() {
+	defer r.wg.Done()
 	for {
 		m, err := r.calls.recv()
 		if err != nil {
@@ -182,6 +186,7 @@ func (r *link) readCalls() {
 // a full data queue here stops the reading, which slows the host's
 // forwarding of data to this process only.
 func (r *link) readEvents() {
+	defer r.wg.Done()
 	for {
 		m, err := r.events.recv()
 		if err != nil {
@@ -492,7 +497,7 @@ func (r *Remote) Close() error {
 	r.mu.Unlock()
 	r.calls.conn.Close()
 	r.events.conn.Close()
-	<-r.lost
+	r.wg.Wait()
 	return nil
 }
 
