@@ -31,6 +31,9 @@ const (
 	retryEvery    = 25 * time.Millisecond
 )
 
+// takeoverDelay is zero but in tests that close during a takeover.
+var takeoverDelay time.Duration
+
 // shared is one group of one identity as this process sees it: hosted
 // here (local, server and lock set) or attached to another process
 // (remote set). Every handle of this process on the group shares it.
@@ -172,6 +175,7 @@ func (sh *shared) watch(r *session.Remote) {
 	}
 	sh.switching = true
 	sh.mu.Unlock()
+	time.Sleep(takeoverDelay)
 	wasOnline := r.LastStatus() != 0
 	sh.log.Info("host process went away; taking over", "was_online", wasOnline)
 	err := sh.hostOrAttach(sh.reopen)
@@ -241,6 +245,11 @@ func (sh *shared) idle() bool {
 // process detaches.
 func (sh *shared) shutdown() error {
 	sh.mu.Lock()
+	// A takeover in progress finishes first: what it attaches to or
+	// hosts is then closed here rather than left running.
+	for sh.switching {
+		sh.cond.Wait()
+	}
 	if sh.closed {
 		sh.mu.Unlock()
 		return nil

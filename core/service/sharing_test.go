@@ -52,6 +52,9 @@ func child() int {
 		fmt.Println("err", err)
 		return 1
 	}
+	if d, err := time.ParseDuration(os.Getenv("SHARE_SLOW_TAKEOVER")); err == nil {
+		service.SlowTakeovers(d)
+	}
 	off := false
 	svc.SetMeshOptions(mesh.Options{Listen: "127.0.0.1:0", Discovery: &off})
 	g, err := svc.OpenGroup("", os.Getenv("SHARE_GROUP"))
@@ -212,10 +215,11 @@ type proc struct {
 	out *bufio.Scanner
 }
 
-func start(t *testing.T, home, groupName string) *proc {
+func start(t *testing.T, home, groupName string, env ...string) *proc {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), "SHARE_CHILD=1", "SHARE_HOME="+home, "SHARE_GROUP="+groupName, "P2P_DISCOVERY=0")
+	cmd.Env = append(cmd.Env, env...)
 	in, _ := cmd.StdinPipe()
 	out, _ := cmd.StdoutPipe()
 	cmd.Stderr = os.Stderr
@@ -658,4 +662,28 @@ func TestDeleteOnceAcrossProcesses(t *testing.T) {
 	for _, p := range procs {
 		p.do(t, "exit")
 	}
+}
+
+// TestCloseDuringTakeover: the host of a group exits, and another
+// application exits while it is taking over (its takeover is slowed to
+// half a second to be sure), then attaches to the third, the new host. It
+// exits promptly: what a takeover attaches to or hosts while the runtime
+// closes is closed too, not left running for Service.Close to wait on
+// forever.
+func TestCloseDuringTakeover(t *testing.T) {
+	home, name := sharedGroup(t)
+	host, b := start(t, home, name), start(t, home, name)
+	slow := start(t, home, name, "SHARE_SLOW_TAKEOVER=500ms")
+	host.do(t, "exit")
+	time.Sleep(100 * time.Millisecond) // b hosts; slow is taking over
+	if !strings.HasSuffix(b.do(t, "status"), " true") {
+		t.Fatal("the second application does not host the group after the first exited")
+	}
+	fmt.Fprintln(slow.in, "exit")
+	hung := time.AfterFunc(20*time.Second, func() { slow.cmd.Process.Kill() })
+	defer hung.Stop()
+	if !slow.out.Scan() {
+		t.Fatal("an application closing during a takeover did not exit within 20 s")
+	}
+	b.do(t, "exit")
 }
