@@ -38,8 +38,13 @@ type GroupConfig struct {
 	Found func(Found)
 }
 
-// maxLookupMembers bounds the members one lookup round looks for.
-const maxLookupMembers = 8
+// maxLookupMembers bounds the members one lookup round looks for;
+// lookupGrace is how long a lookup goes on after it found an item, for a
+// newer one.
+const (
+	maxLookupMembers = 8
+	lookupGrace      = 300 * time.Millisecond
+)
 
 // Group is one group's presence in the DHT: it publishes this member's
 // item (now, when its addresses change, every republishEvery and at each
@@ -211,7 +216,7 @@ func (g *Group) publish(addrs []netip.AddrPort, now time.Time) error {
 	g.lastSeq = max(g.lastSeq, seq)
 	g.mu.Unlock()
 	g.stats.Published.Add(1)
-	g.log.Debug("published in the DHT", "epoch", s.Epoch, "addresses", min(len(addrs), MaxAddresses), "nodes", stored)
+	g.log.Info("published in the DHT", "epoch", s.Epoch, "addresses", min(len(addrs), MaxAddresses), "nodes", stored)
 	return nil
 }
 
@@ -291,36 +296,50 @@ func (g *Group) round() {
 				if found.Load() {
 					return
 				}
-				if f := g.lookup(g.keys.Slot(e, m.PeerName), m.Key, now); f != nil {
+				g.lookup(g.keys.Slot(e, m.PeerName), m.Key, now, func(f Found) {
 					found.Store(true)
 					g.stats.Found.Add(1)
 					g.log.Info("member found in the DHT", "peer", f.PeerName, "addresses", len(f.Addrs), "issued", f.Issued)
-					g.cfg.Found(*f)
-				}
+					g.cfg.Found(f)
+				})
 			}()
 		}
 	}
 	wg.Wait()
 }
 
-// lookup reads one slot and returns the newest item in it that opens,
-// nil if none does.
-func (g *Group) lookup(s *Slot, key ed25519.PublicKey, now time.Time) *Found {
+// lookup reads one slot and hands deliver each item in it that opens and
+// is newer than those before: the first at once, newer ones that come
+// within lookupGrace after it (a node may still hold, or replay, an older
+// copy). It reports whether it found any.
+func (g *Group) lookup(s *Slot, key ed25519.PublicKey, now time.Time, deliver func(Found)) bool {
+	ctx, cancel := context.WithCancel(g.ctx)
+	defer cancel()
 	var best *Found
-	_, err := g.n.traverse(g.ctx, s, func(v value) bool {
+	var grace *time.Timer
+	defer func() {
+		if grace != nil {
+			grace.Stop()
+		}
+	}()
+	_, err := g.n.traverse(ctx, s, func(v value) bool {
 		f, err := s.Open(v.v, key, now)
 		if err != nil {
 			g.stats.Ignored.Add(1)
 			g.log.Debug("DHT value ignored", "peer", s.Member, "err", err)
 			return false
 		}
-		if best == nil || f.Issued.After(best.Issued) {
-			best = f
+		if best == nil {
+			grace = time.AfterFunc(lookupGrace, cancel)
+		} else if !f.Issued.After(best.Issued) {
+			return false
 		}
-		return true
+		best = f
+		deliver(*f)
+		return false
 	})
 	if err != nil && best == nil && !errors.Is(err, context.Canceled) {
 		g.log.Debug("DHT lookup", "peer", s.Member, "err", err)
 	}
-	return best
+	return best != nil
 }

@@ -156,8 +156,8 @@ func TestLookupRetries(t *testing.T) {
 	waitFor(t, 30*time.Second, "Bob finding Alice", func() bool { return len(bob.Found()) > 0 })
 }
 
-// TestLiars: nodes that answer every get with garbage, a value under the
-// right key with a made-up sequence number, an item forged by an insider
+// TestLiars: nodes that answer every get with garbage under the right key
+// with a made-up, unsigned sequence number, an item forged by an insider
 // (sealed with the group's key, signed by a stranger, pointing at the
 // attacker) and hundreds of made-up nodes do not make a lookup return
 // anything but the member's own item, nor push the publisher's sequence
@@ -168,7 +168,7 @@ func TestLiars(t *testing.T) {
 	attacker := netip.MustParseAddrPort("127.0.0.1:9")
 	_, stranger, _ := ed25519.GenerateKey(rand.Reader)
 	for i, n := range swarm.Nodes[20:] {
-		n.Lie(func(target [20]byte) *krpc.Bep44Return {
+		n.Lie(400, func(target [20]byte) *krpc.Bep44Return {
 			now := time.Now()
 			s := f.keys.Slot(dht.EpochOf(now), f.member)
 			if target != s.Target {
@@ -178,7 +178,9 @@ func TestLiars(t *testing.T) {
 			switch i {
 			case 0: // garbage under the right key, unsigned
 				return &krpc.Bep44Return{V: bencode.MustMarshal(bytes.Repeat([]byte{1}, dht.SealedSize)), K: s.Public, Seq: &seq}
-			case 1: // forged by an insider, signed as BEP 44 wants
+			case 1: // forged by an insider, signed as BEP 44 wants (a
+				// sequence number so signed counts: an insider may write the slot)
+				seq = now.UnixMilli() + 1000
 				v := s.Seal([]netip.AddrPort{attacker}, now, stranger)
 				p := bep44.Put{V: v, K: &s.Public, Seq: seq}
 				p.Sign(s.Key)

@@ -26,8 +26,8 @@ const (
 	// traversalTimeout bounds one traversal.
 	traversalTimeout = 15 * time.Second
 	// maxNodesPerReply is how many of the nodes a reply lists are
-	// considered (BEP 5 replies carry 8).
-	maxNodesPerReply = 16
+	// considered per address family (BEP 5 replies carry 8).
+	maxNodesPerReply = 8
 	// maxValues bounds the values of one traversal waiting to be checked.
 	maxValues = 16
 	// maxStored bounds the items the node's store keeps (its own puts).

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -163,7 +164,10 @@ func (n *Node) put(ctx context.Context, s *Slot, item []byte, seqFloor int64) (i
 	if len(closest) == 0 {
 		return 0, 0, fmt.Errorf("no DHT node close to the slot answered")
 	}
-	seq := max(seqFloor, seen+1)
+	seq := seqFloor
+	if seen >= seqFloor && seen < math.MaxInt64 {
+		seq = seen + 1
+	}
 	p := bep44.Put{V: item, K: &s.Public, Seq: seq}
 	p.Sign(s.Key)
 	var wg sync.WaitGroup
