@@ -224,6 +224,13 @@ func (c *serverConn) wait(d time.Duration) {
 	}
 }
 
+// anacrolix/dht also logs through anacrolix/log's package-level Default
+// logger, which writes to stderr: for instance a line for every malformed
+// packet anyone sends the node. The library's logs go to log/slog, off
+// unless P2P_LOG asks for them, so Default is pointed there too, before
+// any node runs.
+func init() { alog.Default.SetHandlers(slogHandler{}) }
+
 // bridgeLogger sends anacrolix/dht's logs to log/slog at debug level.
 func bridgeLogger() alog.Logger {
 	l := alog.NewLogger("dht")

@@ -315,8 +315,41 @@ func TestDHTForgedItems(t *testing.T) {
 	if lies.Load() == 0 {
 		t.Fatal("the liars were never asked")
 	}
+	// Garbage sent to the invitee's DHT socket is dropped quietly (no
+	// line on stderr for each packet).
+	b.OK("wait-neighbors 1 10")
+	garbage(t, b)
 	time.Sleep(time.Second)
 	if k := knocks.Load(); k != 0 {
 		t.Fatalf("the invitee sent %d packets to the address of a forged item", k)
+	}
+	if logContains(b, "krpc") {
+		t.Fatal("malformed DHT packets reached the invitee's stderr")
+	}
+	b.OK("status")
+}
+
+// garbage sends malformed KRPC packets to p's DHT socket, whose address
+// its log names.
+func garbage(t *testing.T, p *Peer) {
+	t.Helper()
+	b, _ := os.ReadFile(p.log)
+	var addr []byte
+	for _, line := range bytes.Split(b, []byte("\n")) {
+		if _, rest, ok := bytes.Cut(line, []byte(`msg="DHT node started" dht=`)); ok {
+			addr, _, _ = bytes.Cut(rest, []byte(" "))
+		}
+	}
+	if addr == nil {
+		t.Fatalf("%s's log names no DHT node", p.Name)
+	}
+	c, err := net.Dial("udp", string(addr))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	for _, pkt := range []string{"d1:ai1ee", "dxxxxxxxx", "d1:q4:ping1:t2:aa1:y1:qe", "d1:rd2:id20:aaaaaaaaaaaaaaaaaaaae1:t2:zz1:y1:re",
+		"d1:y1:q1:q3:put1:t1:x1:ad1:v1000:" + strings.Repeat("x", 1000) + "ee"} {
+		c.Write([]byte(pkt))
 	}
 }
