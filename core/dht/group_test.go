@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"encoding/binary"
 	"net/netip"
+	"runtime"
 	"slices"
 	"sync"
 	"testing"
@@ -267,4 +268,30 @@ func TestShared(t *testing.T) {
 	if c == a {
 		t.Fatal("a released node was reused")
 	}
+}
+
+// TestCloseLeavesNothing: a node that published and looked up leaves no
+// goroutine behind once its group and it are closed.
+func TestCloseLeavesNothing(t *testing.T) {
+	swarm := dhttest.Start(t, 20)
+	f := newFixture(t)
+	time.Sleep(200 * time.Millisecond)
+	before := runtime.NumGoroutine()
+	n, err := dht.Start(dht.Options{Listen: "127.0.0.1:0", Bootstrap: swarm.BootstrapList(3)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := n.Join(dht.GroupConfig{
+		GroupPeerName: groupName, GroupKey: f.groupKey, Self: f.member, Identity: f.memberKey,
+		Addresses: func() []netip.AddrPort { return f.addrs },
+		Members:   func() []dht.Member { return []dht.Member{{PeerName: f.member + "x", Key: f.memberPub}} },
+		Found:     func(dht.Found) {},
+	})
+	g.Want()
+	waitFor(t, 20*time.Second, "a publication and a lookup", func() bool {
+		return g.Stats().Published.Load() > 0 && g.Stats().Rounds.Load() > 0
+	})
+	g.Close()
+	n.Close()
+	waitFor(t, 5*time.Second, "the node's goroutines to end", func() bool { return runtime.NumGoroutine() <= before })
 }
