@@ -251,8 +251,11 @@ func TestDHTConnectionFailed(t *testing.T) {
 // wrong size, each with made-up nodes. The invitee asks them first; it
 // ignores all of it, never sends a packet to the attacker and joins.
 func TestDHTForgedItems(t *testing.T) {
-	swarm := dhttest.Start(t, 23)
-	liars, honest := swarm.Nodes[20:], swarm.Nodes[:20]
+	if now := time.Now(); dht.EpochOf(now.Add(30*time.Second)) != dht.EpochOf(now) {
+		time.Sleep(30 * time.Second) // the liars' ids must stay near the inviter's slot of one epoch
+	}
+	swarm := dhttest.Start(t, 20)
+	honest := swarm.Nodes
 	attacker, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
 	if err != nil {
 		t.Fatal(err)
@@ -271,12 +274,22 @@ func TestDHTForgedItems(t *testing.T) {
 	dir := t.TempDir()
 	honestBoot := "P2P_DHT_BOOTSTRAP=" + honest[0].Addr() + "," + honest[1].Addr() + "," + honest[2].Addr()
 	a := startDHTPeer(t, dir, "inviter", "P2P_DHT=1", honestBoot)
-	b := startDHTPeer(t, dir, "invitee", "P2P_DHT=1", "P2P_DHT_BOOTSTRAP="+
-		liars[0].Addr()+","+liars[1].Addr()+","+liars[2].Addr()+","+honest[3].Addr())
+	b := startDHTPeer(t, dir, "invitee", "P2P_DHT=1")
 	a.OK("create dht-e")
 	inv := offlineInvite(t, a, b)
 
+	// The liars' ids are the closest to the inviter's slot: every lookup
+	// of it asks them. The invitee starts from them too.
 	keys := dht.NewKeys(inv.GroupPeerName, inv.GroupKey)
+	target := keys.Slot(dht.EpochOf(time.Now()), inv.IssuerPeerName).Target
+	var liars []*dhttest.Node
+	for i := range 3 {
+		liars = append(liars, swarm.Add(t, dhttest.Near(target, i)))
+	}
+	b.Stop()
+	b = startDHTPeer(t, dir, "invitee", "P2P_DHT=1", "P2P_DHT_BOOTSTRAP="+
+		liars[0].Addr()+","+liars[1].Addr()+","+liars[2].Addr()+","+honest[3].Addr())
+	b.OK("open %s", inv.GroupPeerName)
 	_, stranger, _ := ed25519.GenerateKey(rand.Reader)
 	forgedTo := netip.MustParseAddrPort(attacker.LocalAddr().String())
 	var lies atomic.Int64

@@ -46,7 +46,7 @@ func Start(tb testing.TB, n int) *Swarm {
 	s := &Swarm{}
 	tb.Cleanup(s.Close)
 	for range n {
-		node, err := startNode()
+		node, err := startNode(krpc.ID{})
 		if err != nil {
 			tb.Fatal(err)
 		}
@@ -90,7 +90,8 @@ func Start(tb testing.TB, n int) *Swarm {
 	return s
 }
 
-func startNode() (*Node, error) {
+// startNode starts a node with id, a random one if zero.
+func startNode(id krpc.ID) (*Node, error) {
 	pc, err := net.ListenPacket("udp4", "127.0.0.1:0")
 	if err != nil {
 		return nil, err
@@ -98,6 +99,7 @@ func startNode() (*Node, error) {
 	node := &Node{Store: NewStore(), conn: pc}
 	cfg := anacrolix.NewDefaultServerConfig()
 	cfg.Conn = pc
+	cfg.NodeId = id
 	cfg.NoSecurity = true
 	cfg.Store = node.Store
 	cfg.SendLimiter = rate.NewLimiter(rate.Inf, 0)
@@ -177,6 +179,42 @@ func (n *Node) onQuery(q *krpc.Msg, source net.Addr) bool {
 		n.conn.WriteTo(b, source)
 	}
 	return false
+}
+
+// Add starts one more node with id (random if zero) and makes it known:
+// it bootstraps from the swarm and every node of the swarm pings it, so
+// that it is a good node in their tables and their replies list it. A
+// node whose id is near a target is where lookups of that target go.
+func (s *Swarm) Add(tb testing.TB, id krpc.ID) *Node {
+	tb.Helper()
+	node, err := startNode(id)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	node.setStarting(s.addrs())
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	node.Server.BootstrapContext(ctx)
+	ua := node.conn.LocalAddr().(*net.UDPAddr)
+	var wg sync.WaitGroup
+	for _, other := range s.Nodes {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			other.Server.Ping(ua)
+		}()
+	}
+	wg.Wait()
+	s.Nodes = append(s.Nodes, node)
+	return node
+}
+
+// Near returns an id that differs from target only in its last bits,
+// closer to it than any random id.
+func Near(target [20]byte, i int) krpc.ID {
+	id := krpc.ID(target)
+	id[19] ^= byte(i + 1)
+	return id
 }
 
 // Addrs are the nodes' addresses.
