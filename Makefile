@@ -27,6 +27,11 @@ GOSRC   := $(shell find . -name '*.go' -not -path './build/*' -not -path './benc
 
 export CGO_ENABLED := 1
 
+# Tests, benchmarks and the demo keep out of the public mainline DHT:
+# P2P_DHT=0 for everything they start; the DHT tests and benchmark turn
+# it on with a private swarm of their own (P2P_DHT_BOOTSTRAP).
+demo gotest wine-gotest test-install test-chat test-python test-dotnet bench: export P2P_DHT := 0
+
 .PHONY: all build demo windows wine wine-prefix wine-gotest test deps vet gotest bench fuzz clean \
 	install uninstall version dotnet test-install test-chat test-python test-dotnet
 

@@ -14,7 +14,7 @@ import (
 
 // envSettings are the variables the library reads.
 var envSettings = []string{"P2P_HOME", "P2P_LISTEN", "P2P_DISCOVERY", "P2P_LOG", "P2P_RELAY", "P2P_RELAY_RATE", "P2P_PORTMAP", "P2P_DEGREE",
-	"XDG_DATA_HOME", "LOCALAPPDATA"}
+	"P2P_DHT", "P2P_DHT_BOOTSTRAP", "XDG_DATA_HOME", "LOCALAPPDATA"}
 
 // syncEnvironment copies the library's settings from the C environment:
 // Go's view of the environment is taken when the library loads, but an

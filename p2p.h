@@ -944,9 +944,10 @@ HRESULT PeerGroupOpen(PCWSTR pwzIdentity, PCWSTR pwzGroupPeerName, PCWSTR pwzClo
  * identity, altered, or not signed by the group); PEER_E_INVALID_TIME_PERIOD
  * (expired or not yet valid); PEER_E_NOT_FOUND (unknown identity).
  * Differs from Windows: the group is found through the addresses the
- * invitation carries, members remembered from earlier sessions, LAN
- * discovery and PeerGroupConnectByAddress, not PNRP; invitations of
- * Windows' own P2P.dll are not accepted. */
+ * invitation carries, members remembered from earlier sessions, the
+ * mainline DHT (PNRP's successor here: the issuer's encrypted addresses,
+ * unless P2P_DHT=0), LAN discovery and PeerGroupConnectByAddress, not
+ * PNRP; invitations of Windows' own P2P.dll are not accepted. */
 HRESULT PeerGroupJoin(PCWSTR pwzIdentity, PCWSTR pwzInvitation, PCWSTR pwzCloud, HGROUP *phGroup);
 
 /* PeerGroupPasswordJoin prepares an identity to join a password group
@@ -971,8 +972,13 @@ HRESULT PeerGroupPasswordJoin(PCWSTR pwzIdentity, PCWSTR pwzInvitation, PCWSTR p
  * NEIGHBOR_CONNECTION, MEMBER_CHANGED, and for a joined member that never
  * synchronised, CONNECTION_FAILED with PEER_E_NO_MEMBERS_FOUND (no address
  * known) or PEER_E_NO_MEMBER_CONNECTIONS (none answered) if nobody is
- * reached within a few seconds (it keeps trying). Records then flow both
- * ways; a member that was offline catches up.
+ * reached within a few seconds and (unless P2P_DHT=0) a DHT lookup found
+ * nobody either. It keeps trying after that, without another call: each
+ * address it knows again after 2, 4, 8... up to 30 s, and while it has no
+ * neighbour, the DHT again after 2, 4, 8... up to 300 s. Records then flow
+ * both ways; a member that was offline catches up. A member without a
+ * neighbour looks the group up in the mainline DHT after a second, at
+ * once if it knows no address at all.
  * Returns S_OK; PEER_S_ALREADY_CONNECTED (it was online: nothing changes);
  * E_HANDLE; PEER_E_INVALID_GROUP (deleted under this handle);
  * PEER_E_UNABLE_TO_LISTEN (P2P_LISTEN cannot be bound). Differs from
@@ -1055,7 +1061,13 @@ HRESULT PeerGroupUniversalTimeToPeerTime(HGROUP hGroup, FILETIME *pftUniversalTi
  * credential (GMC) with the given roles and wraps it, with the group's
  * description and the addresses where this member listens now, into an
  * invitation XML for PeerGroupJoin. Administrators may grant any role;
- * inviting members the member role only.
+ * inviting members the member role only. It works offline too: the
+ * invitation then carries no address, and the invitee finds the issuer
+ * (or another member the invitation names) in the mainline DHT once the
+ * issuer is online, or by LAN discovery or PeerGroupConnectByAddress;
+ * with P2P_DHT=0 and nothing else to go by, the invitee's PeerGroupConnect
+ * raises CONNECTION_FAILED with PEER_E_NO_MEMBERS_FOUND (it keeps
+ * trying).
  *   hGroup           the group.
  *   pwzIdentityInfo  the invitee's identity XML (PeerIdentityGetXML).
  *   pftExpiration    the end of validity; NULL: as long as the issuer's own

@@ -41,6 +41,10 @@ run "one group, many applications: attached against hosting (bench/sharing)" \
 	go test -run '^$' -bench . -benchtime 1x -timeout 30m ./bench/sharing/
 run "direct connections through the C ABI (bench/direct)" \
 	go test -run '^$' -bench . -benchtime 1x -timeout 30m ./bench/direct/
+# The DHT benchmark runs member processes against a private swarm, with
+# the peer harness of the multi-process tests.
+run "finding the group through a private DHT (tests/net TestDHTBench)" \
+	env P2P_DHT_BENCH=1 go test -count=1 -run '^TestDHTBench$' -v -timeout 10m ./tests/net/
 # The NAT lab (network namespaces, root only) lives with the
 # multi-process tests it shares its lab and peer harness with.
 if [ "$(id -u)" = 0 ]; then

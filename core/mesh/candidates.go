@@ -183,6 +183,9 @@ func (n *Node) candidateLoop() {
 		if err := n.publishPresence(); err != nil && n.ctx.Err() == nil {
 			n.log.Warn("publish presence with new candidates", "err", err)
 		}
+		if n.dir != nil {
+			n.dir.Changed()
+		}
 		select {
 		case <-n.ctx.Done():
 			return

@@ -2,6 +2,7 @@ package mesh
 
 import (
 	"errors"
+	"sync"
 	"time"
 
 	"p2p/core/event"
@@ -66,4 +67,38 @@ func (n *Node) RelaySessions() int {
 	n.nat.mu.Lock()
 	defer n.nat.mu.Unlock()
 	return len(n.nat.relays)
+}
+
+// FakeDirectory stands in for the DHT in tests of how a node uses it.
+type FakeDirectory struct {
+	mu                        sync.Mutex
+	wants, satisfied, changed int
+	rounds                    int
+}
+
+func (f *FakeDirectory) Changed()   { f.mu.Lock(); f.changed++; f.mu.Unlock() }
+func (f *FakeDirectory) Want()      { f.mu.Lock(); f.wants++; f.mu.Unlock() }
+func (f *FakeDirectory) Satisfied() { f.mu.Lock(); f.satisfied++; f.rounds = 0; f.mu.Unlock() }
+func (f *FakeDirectory) Close()     {}
+
+func (f *FakeDirectory) Rounds() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.rounds
+}
+
+// FinishRound makes the directory report a finished lookup round.
+func (f *FakeDirectory) FinishRound() { f.mu.Lock(); f.rounds++; f.mu.Unlock() }
+
+// Wants is how many times the node asked for a lookup.
+func (f *FakeDirectory) Wants() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.wants
+}
+
+// WithDirectory makes nodes started with o use f instead of the DHT.
+func WithDirectory(o Options, f *FakeDirectory) Options {
+	o.directory = func(*Node) (directory, func()) { return f, func() {} }
+	return o
 }

@@ -22,6 +22,7 @@ import (
 
 	"github.com/quic-go/quic-go"
 
+	"p2p/core/dht"
 	"p2p/core/event"
 	"p2p/core/group"
 	"p2p/core/peererr"
@@ -50,6 +51,12 @@ type Options struct {
 	// PortMapping asks the gateway for a port mapping through UPnP-IGD
 	// or NAT-PMP (default off; $P2P_PORTMAP=1 turns it on).
 	PortMapping *bool
+	// DHT configures finding the group through the mainline DHT (dht.go;
+	// default dht.OptionsFromEnv: on, public bootstrap nodes, the DHT
+	// socket on the host Listen names).
+	DHT *dht.Options
+
+	directory func(*Node) (directory, func()) // a test's instead of the DHT
 }
 
 func (o Options) withDefaults() Options {
@@ -78,6 +85,10 @@ func (o Options) withDefaults() Options {
 	if o.PortMapping == nil {
 		on := os.Getenv("P2P_PORTMAP") == "1"
 		o.PortMapping = &on
+	}
+	if o.DHT == nil {
+		d := dht.OptionsFromEnv()
+		o.DHT = &d
 	}
 	o.Relay = o.Relay.withDefaults()
 	return o
@@ -117,6 +128,9 @@ type Node struct {
 	cands     *candidateSet // own addresses learned beyond the interfaces (candidates.go)
 	nat       natState      // hole punches and relay sessions (punch.go, relay.go)
 
+	dir        directory // the group's DHT presence (dht.go); nil without; set before the loops start
+	dirRelease func()    // releases the process's DHT node dir runs on
+
 	mu         sync.Mutex
 	neighbors  map[uint64]*neighbor // by connection id
 	links      map[uint64]*neighbor // direct-only connections, by connection id
@@ -124,6 +138,7 @@ type Node struct {
 	candidates map[netip.AddrPort]*candidate
 	extra      []netip.AddrPort // from ConnectByAddress
 	failedOnce bool             // CONNECTION_FAILED raised for this Connect
+	aloneSince time.Time        // since when the node has had no neighbour (dht.go)
 	authPaused bool             // a wrong password: wait for the application to resume
 	pwKeys     map[string][]byte
 	closed     bool
@@ -200,6 +215,7 @@ func Start(e *group.Engine, extra []netip.AddrPort, opts Options) (*Node, error)
 		n.log.Warn("publish presence", "err", err)
 	}
 	n.addCandidates(extra)
+	n.startDirectory()
 	n.run(n.acceptLoop)
 	n.run(n.maintainLoop)
 	n.run(n.presenceLoop)
@@ -382,6 +398,7 @@ func (n *Node) shutdown() {
 	if n.cancel != nil {
 		n.cancel()
 	}
+	n.stopDirectory()
 	n.mu.Lock()
 	var directs []*direct
 	for _, d := range n.directs {
@@ -440,17 +457,19 @@ func (n *Node) acceptLoop() {
 }
 
 // maintainLoop dials candidates while the node has fewer neighbours than
-// its degree, with a backoff per address, and raises CONNECTION_FAILED
-// once if a member that never synchronised finds nobody.
+// its degree, with a backoff per address, looks the group up in the DHT
+// while it has none, and raises CONNECTION_FAILED once if a member that
+// never synchronised finds nobody, the DHT included.
 func (n *Node) maintainLoop() {
 	t := time.NewTicker(maintainEvery)
 	defer t.Stop()
 	start := time.Now()
 	for {
 		n.addCandidates(n.e.Candidates())
+		n.directoryTick()
 		n.dialSome()
 		n.punchNeighbors()
-		if !n.e.Ready() && time.Since(start) > dialTimeout+2*time.Second {
+		if !n.e.Ready() && time.Since(start) > dialTimeout+2*time.Second && n.directoryFailed() {
 			n.reportNoMembers()
 		}
 		select {
@@ -652,6 +671,10 @@ func (n *Node) Resume() {
 		c.next, c.failures = time.Time{}, 0
 	}
 	n.mu.Unlock()
+	if n.dir != nil {
+		n.dir.Satisfied() // the next lookup, if one is needed, at once
+		n.dir.Changed()
+	}
 	if err := n.publishPresence(); err != nil {
 		n.log.Warn("publish presence after resume", "err", err)
 	}

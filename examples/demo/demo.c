@@ -368,7 +368,7 @@ typedef struct {
 static int spawn(const char *dir, int i, child *c) {
     int to[2], from[2];
     char home[512], index[8], *argv[] = {"demo", "--member", index, NULL};
-    char listen[] = "P2P_LISTEN=127.0.0.1:0", discovery[] = "P2P_DISCOVERY=0";
+    char listen[] = "P2P_LISTEN=127.0.0.1:0", discovery[] = "P2P_DISCOVERY=0", nodht[] = "P2P_DHT=0";
     char *env[256];
     size_t n = 0;
     posix_spawn_file_actions_t fa;
@@ -377,7 +377,7 @@ static int spawn(const char *dir, int i, child *c) {
     snprintf(index, sizeof index, "%d", i);
     for (char **e = environ; *e && n < 250; e++)
         if (strncmp(*e, "P2P_", 4) != 0) env[n++] = *e;
-    env[n++] = home, env[n++] = listen, env[n++] = discovery, env[n] = NULL;
+    env[n++] = home, env[n++] = listen, env[n++] = discovery, env[n++] = nodht, env[n] = NULL;
     if (pipe(to) || pipe(from)) return -1;
     posix_spawn_file_actions_init(&fa);
     posix_spawn_file_actions_adddup2(&fa, to[0], 0);

@@ -2,8 +2,9 @@
 // and checks what they see: peer.c is a member driven line by line over
 // the C API of build/libp2p.so, attacker/ a program that speaks the wire
 // protocol itself. Each peer has its own data directory (P2P_HOME),
-// listens on 127.0.0.1 only (P2P_LISTEN) and has LAN discovery off
-// (P2P_DISCOVERY=0). `make build` must have run first; P2P_BUILD_DIR
+// listens on 127.0.0.1 only (P2P_LISTEN) and has LAN discovery and the
+// DHT off (P2P_DISCOVERY=0, P2P_DHT=0) unless a test turns the DHT on
+// with a private swarm of its own. `make build` must have run first; P2P_BUILD_DIR
 // points the tests at another build directory.
 package net_test
 
@@ -178,7 +179,7 @@ func startPeerAt(t *testing.T, name, home, netns, listen string, env ...string) 
 	} else {
 		cmd = exec.Command(bin)
 	}
-	cmd.Env = append(filteredEnv(), "P2P_HOME="+home, "P2P_LISTEN="+listen, "P2P_DISCOVERY=0", "P2P_LOG=info")
+	cmd.Env = append(filteredEnv(), "P2P_HOME="+home, "P2P_LISTEN="+listen, "P2P_DISCOVERY=0", "P2P_LOG=info", "P2P_DHT=0")
 	cmd.Env = append(cmd.Env, env...)
 	return startCommand(t, name, home, cmd)
 }
@@ -226,7 +227,8 @@ func filteredEnv() []string {
 	var out []string
 	for _, kv := range os.Environ() {
 		switch strings.SplitN(kv, "=", 2)[0] {
-		case "P2P_HOME", "P2P_LISTEN", "P2P_DISCOVERY", "P2P_LOG", "P2P_RELAY", "P2P_RELAY_RATE", "P2P_PORTMAP", "P2P_DEGREE":
+		case "P2P_HOME", "P2P_LISTEN", "P2P_DISCOVERY", "P2P_LOG", "P2P_RELAY", "P2P_RELAY_RATE", "P2P_PORTMAP", "P2P_DEGREE",
+			"P2P_DHT", "P2P_DHT_BOOTSTRAP":
 			continue
 		}
 		out = append(out, kv)

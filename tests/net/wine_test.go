@@ -63,7 +63,7 @@ func StartWinePeer(t *testing.T, name, home string) *Peer {
 	cmd := exec.Command(filepath.Join(repoRoot(t), "tests", "windows", "wine-exec"), exe)
 	cmd.Dir = filepath.Dir(exe)
 	cmd.Env = append(filteredEnv(), "WINEPREFIX="+wine.Prefix(t), "P2P_HOME="+wine.Path(home),
-		"P2P_LISTEN=127.0.0.1:0", "P2P_DISCOVERY=0", "P2P_LOG=info")
+		"P2P_LISTEN=127.0.0.1:0", "P2P_DISCOVERY=0", "P2P_LOG=info", "P2P_DHT=0")
 	return startCommand(t, name, home, cmd)
 }
 
