@@ -134,7 +134,7 @@ func (n *Node) maintain() {
 	for {
 		if n.srv.Stats().GoodNodes < minGoodNodes {
 			ctx, cancel := context.WithTimeout(n.ctx, traversalTimeout)
-			_, err := n.srv.BootstrapContext(ctx)
+			err := n.bootstrap(ctx)
 			cancel()
 			if err != nil && n.ctx.Err() == nil {
 				n.log.Debug("DHT bootstrap", "err", err)

@@ -12,6 +12,7 @@ import (
 
 	anacrolix "github.com/anacrolix/dht/v2"
 	"github.com/anacrolix/dht/v2/bep44"
+	"github.com/anacrolix/dht/v2/int160"
 	k_nearest_nodes "github.com/anacrolix/dht/v2/k-nearest-nodes"
 	"github.com/anacrolix/dht/v2/krpc"
 	"github.com/anacrolix/dht/v2/traversal"
@@ -127,6 +128,41 @@ func (n *Node) traverse(ctx context.Context, s *Slot, onValue func(value) bool) 
 		}
 	})
 	return closest, err
+}
+
+// bootstrap fills the routing table: a find_node traversal towards the
+// node's own id from the bootstrap nodes, as anacrolix's
+// Server.BootstrapContext does, but stopping the traversal whatever
+// happens (BootstrapContext v2.23.0 leaves it running for ever when there
+// is no node to start from, one goroutine every maintainEvery offline).
+func (n *Node) bootstrap(ctx context.Context) error {
+	self := n.srv.ID()
+	op := traversal.Start(traversal.OperationInput{
+		Target: self,
+		K:      16,
+		DoQuery: func(qctx context.Context, addr krpc.NodeAddr) traversal.QueryResult {
+			return n.srv.FindNode(anacrolix.NewAddr(addr.UDP()), int160.FromByteArray(self), anacrolix.QueryRateLimiting{}).TraversalQueryResult(addr)
+		},
+		NodeFilter: n.srv.TraversalNodeFilter,
+	})
+	defer func() {
+		op.Stop()
+		<-op.Stopped()
+	}()
+	start, err := n.srv.TraversalStartingNodes()
+	if err != nil {
+		return err
+	}
+	if len(start) == 0 {
+		return errNoStartingNodes
+	}
+	op.AddNodes(start)
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-op.Stalled():
+		return nil
+	}
 }
 
 // decodeValue takes the item out of a bencoded BEP 44 value: a string of
