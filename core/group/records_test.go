@@ -6,6 +6,7 @@ import (
 	"slices"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/google/uuid"
@@ -337,28 +338,39 @@ func TestRecordEvents(t *testing.T) {
 	noEvent(t, members)
 }
 
-func TestExpiry(t *testing.T) {
+// TestExpiry runs on testing/synctest's clock: records live for minutes
+// and the test takes no time.
+func TestExpiry(t *testing.T) { synctest.Test(t, testExpiry) }
+
+func testExpiry(t *testing.T) {
 	w := newWorld(t)
 	a := w.create(w.identity("Alice"), group.Properties{})
 	sub := a.Subscribe([]event.Filter{{Type: event.RecordChanged}}, nil)
 	defer sub.Close()
 	keep := add(t, a, newRec("stays"))
 	nextEvent(t, sub)
-	short := add(t, a, group.NewRecord{Type: appType, Expires: expiresIn(700 * time.Millisecond), Data: []byte("goes")})
+	short := add(t, a, group.NewRecord{Type: appType, Expires: expiresIn(7 * time.Minute), Data: []byte("goes")})
 	nextEvent(t, sub)
 	// A deleted record's tombstone expires silently.
-	gone := add(t, a, group.NewRecord{Type: appType, Expires: expiresIn(500 * time.Millisecond)})
+	gone := add(t, a, group.NewRecord{Type: appType, Expires: expiresIn(5 * time.Minute)})
 	nextEvent(t, sub)
 	if err := a.DeleteRecord(gone); err != nil {
 		t.Fatal(err)
 	}
 	nextEvent(t, sub)
 
-	ev := waitEvent(t, sub, 5*time.Second)
+	time.Sleep(6 * time.Minute)
+	synctest.Wait()
+	noEvent(t, sub)
+	if _, err := a.GetRecord(short); err != nil {
+		t.Errorf("record expired early: %v", err)
+	}
+	time.Sleep(time.Minute + time.Second)
+	synctest.Wait()
+	ev := nextEvent(t, sub)
 	if ev.Record.Change != event.RecordExpired || ev.Record.RecordID != short || ev.Record.RecordType != appType {
 		t.Fatalf("event %+v, want expiry of %s", ev, short)
 	}
-	time.Sleep(100 * time.Millisecond)
 	noEvent(t, sub)
 	if _, err := a.GetRecord(short); !errors.Is(err, peererr.ErrRecordNotFound) {
 		t.Errorf("expired record: %v", err)
@@ -374,8 +386,10 @@ func TestExpiry(t *testing.T) {
 }
 
 // Records expire even if the engine was closed when they expired: they are
-// gone, and announced, after the next open.
-func TestExpiryAcrossReopen(t *testing.T) {
+// gone, and announced, after the next open (on synctest's clock).
+func TestExpiryAcrossReopen(t *testing.T) { synctest.Test(t, testExpiryAcrossReopen) }
+
+func testExpiryAcrossReopen(t *testing.T) {
 	w := newWorld(t)
 	alice := w.identity("Alice")
 	e, err := group.Create(alice, group.Properties{}, w.dbPath(alice))
@@ -383,9 +397,9 @@ func TestExpiryAcrossReopen(t *testing.T) {
 		t.Fatal(err)
 	}
 	path := w.dbPath(alice)(e.GroupPeerName())
-	id := add(t, e, group.NewRecord{Type: appType, Expires: expiresIn(300 * time.Millisecond)})
+	id := add(t, e, group.NewRecord{Type: appType, Expires: expiresIn(30 * time.Minute)})
 	e.Close()
-	time.Sleep(400 * time.Millisecond)
+	time.Sleep(40 * time.Minute)
 	r, err := group.Open(alice, path)
 	if err != nil {
 		t.Fatal(err)
@@ -394,15 +408,9 @@ func TestExpiryAcrossReopen(t *testing.T) {
 	if _, err := r.GetRecord(id); !errors.Is(err, peererr.ErrRecordNotFound) {
 		t.Errorf("record expired while closed: %v", err)
 	}
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		if _, err := r.DB().Get(id); errors.Is(err, peererr.ErrRecordNotFound) {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("record that expired while closed never removed")
-		}
-		time.Sleep(10 * time.Millisecond)
+	synctest.Wait()
+	if _, err := r.DB().Get(id); !errors.Is(err, peererr.ErrRecordNotFound) {
+		t.Fatalf("record that expired while closed never removed: %v", err)
 	}
 }
 
@@ -478,29 +486,37 @@ func recordsEqual(a, b *record.Record) bool {
 }
 
 // An update that extends a record's life keeps it from expiring at its
-// old time.
-func TestUpdateExtendsExpiry(t *testing.T) {
+// old time (on synctest's clock).
+func TestUpdateExtendsExpiry(t *testing.T) { synctest.Test(t, testUpdateExtendsExpiry) }
+
+func testUpdateExtendsExpiry(t *testing.T) {
 	w := newWorld(t)
 	a := w.create(w.identity("Alice"), group.Properties{})
 	sub := a.Subscribe([]event.Filter{{Type: event.RecordChanged}}, nil)
 	defer sub.Close()
-	id := add(t, a, group.NewRecord{Type: appType, Expires: expiresIn(600 * time.Millisecond)})
+	id := add(t, a, group.NewRecord{Type: appType, Expires: expiresIn(10 * time.Minute)})
 	if err := a.UpdateRecord(group.NewRecord{ID: id, Type: appType, Expires: expiresIn(time.Hour)}); err != nil {
 		t.Fatal(err)
 	}
 	nextEvent(t, sub)
 	nextEvent(t, sub)
-	time.Sleep(time.Second)
+	time.Sleep(20 * time.Minute)
+	synctest.Wait()
 	noEvent(t, sub)
 	if _, err := a.GetRecord(id); err != nil {
 		t.Fatalf("extended record expired at its old time: %v", err)
 	}
 	// And one that shortens it expires at the new time.
-	if err := a.UpdateRecord(group.NewRecord{ID: id, Type: appType, Expires: expiresIn(300 * time.Millisecond)}); err != nil {
+	if err := a.UpdateRecord(group.NewRecord{ID: id, Type: appType, Expires: expiresIn(5 * time.Minute)}); err != nil {
 		t.Fatal(err)
 	}
 	nextEvent(t, sub)
-	if ev := waitEvent(t, sub, 5*time.Second); ev.Record.Change != event.RecordExpired || ev.Record.RecordID != id {
+	time.Sleep(5*time.Minute - time.Second)
+	synctest.Wait()
+	noEvent(t, sub)
+	time.Sleep(2 * time.Second)
+	synctest.Wait()
+	if ev := nextEvent(t, sub); ev.Record.Change != event.RecordExpired || ev.Record.RecordID != id {
 		t.Fatalf("event %+v, want expiry", ev)
 	}
 }
