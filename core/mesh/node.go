@@ -149,6 +149,7 @@ type candidate struct {
 	next     time.Time
 	failures int
 	dialing  bool
+	named    bool // a presence record, the invitation or ConnectByAddress named it
 }
 
 // Start takes e online: it listens, publishes this member's presence and
@@ -304,6 +305,49 @@ func (n *Node) addCandidates(addrs []netip.AddrPort) {
 	}
 }
 
+// refreshCandidates adds the addresses that live presence records and
+// the invitation name, and forgets those nothing names any more: a
+// member that left withdrew its presence, and dialling it would only
+// fail, again and again. An address learned otherwise (in a handshake, by
+// LAN discovery) is forgotten once a dial to it failed while nothing
+// names it. Addresses being dialled or connected stay.
+func (n *Node) refreshCandidates() {
+	named := n.e.Candidates()
+	n.addCandidates(named)
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	set := make(map[netip.AddrPort]bool, len(named)+len(n.extra))
+	for _, a := range append(named, n.extra...) {
+		set[netip.AddrPortFrom(a.Addr().Unmap(), a.Port())] = true
+	}
+	connected := make(map[netip.AddrPort]bool, len(n.neighbors))
+	for _, nb := range n.neighbors {
+		connected[nb.addr] = true
+	}
+	for a, c := range n.candidates {
+		switch {
+		case set[a]:
+			c.named = true
+		case c.dialing || connected[a]:
+		case c.named || c.failures > 0:
+			delete(n.candidates, a)
+		}
+	}
+}
+
+// forget drops candidate addresses of a member that left, unless a dial
+// to one is under way.
+func (n *Node) forget(addrs []netip.AddrPort) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	for _, a := range addrs {
+		a = netip.AddrPortFrom(a.Addr().Unmap(), a.Port())
+		if c := n.candidates[a]; c != nil && !c.dialing {
+			delete(n.candidates, a)
+		}
+	}
+}
+
 // updateStatus sets LISTENING and HAS_CONNECTIONS.
 func (n *Node) updateStatus() {
 	n.mu.Lock()
@@ -369,13 +413,35 @@ func (n *Node) Close() error {
 	}
 	n.closed = true
 	n.mu.Unlock()
-	n.e.WithdrawPresence() // flooded to neighbours before they close
-	for _, nb := range n.neighborList() {
-		nb.drain(500 * time.Millisecond)
-	}
+	n.leave()
 	n.shutdown()
 	n.e.SetStatus(0)
 	return nil
+}
+
+// leaveTimeout bounds how long a member going offline waits for its
+// neighbours to take its withdrawal.
+const leaveTimeout = time.Second
+
+// leave withdraws this member's presence (a signed tombstone of its
+// presence record, which flooding and reconciliation carry like any
+// record, so members not connected now learn it too) and ends each
+// neighbour's control stream after it. A neighbour that has read and
+// stored everything closes the connection; leave waits for that, at most
+// leaveTimeout for all of them together.
+func (n *Node) leave() {
+	if err := n.e.WithdrawPresence(); err != nil {
+		n.log.Warn("withdraw presence", "err", err)
+	}
+	var wg sync.WaitGroup
+	for _, nb := range n.neighborList() {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			nb.finish(leaveTimeout)
+		}()
+	}
+	wg.Wait()
 }
 
 func (n *Node) shutdown() {
@@ -447,7 +513,7 @@ func (n *Node) maintainLoop() {
 	defer t.Stop()
 	start := time.Now()
 	for {
-		n.addCandidates(n.e.Candidates())
+		n.refreshCandidates()
 		n.dialSome()
 		n.punchNeighbors()
 		if !n.e.Ready() && time.Since(start) > dialTimeout+2*time.Second {

@@ -27,6 +27,7 @@
  *   invite <xml>         join <invitation>     open <group>
  *   connect              connect-addr <ip> <port>
  *   wait-ready <s>       wait-neighbors <n> <s> status  members  addr
+ *   wait-member <identity> present|absent <s>
  *   add <n> <size>       add-text <text>       delete <n> own|others|<creator>
  *   count  digest        wait-count <n> <s>    wait-digest <hex> <s>
  *   get <id>             wait-record <s>       events
@@ -36,7 +37,7 @@
  *   send-parallel <n> <max> <conn>...          send-wait <s>   send-progress
  *   sendone <conn> <size> [null]               recv <n> <s> [delay-ms]
  *   direct-close <conn>  connections           path <conn>
- *   use <slot>  close  quit
+ *   use <slot>  close  shutdown  quit
  *   name                 set-name <friendly>   wait-name <s> <friendly>
  * and, for the attack tests:
  *   state [id...]        wait-id <id> <s> [version]
@@ -1144,6 +1145,50 @@ static void cmd_members(args *a) {
     list_members(0);
 }
 
+/* member_present is 1 if EnumMembers lists the member as
+ * PEER_MEMBER_PRESENT, 0 if it lists it otherwise, -1 if not at all. */
+static int member_present(slot *g, const char *who8) {
+    HPEERENUM e = NULL;
+    ULONG n = 0;
+    PVOID *items = NULL;
+    int out = -1;
+    PWSTR who = w(who8);
+    HRESULT hr = PeerGroupEnumMembers(g->h, 0, who, &e);
+    free(who);
+    if (FAILED(hr)) return -1;
+    PeerGetItemCount(e, &n);
+    if (n > 0 && SUCCEEDED(PeerGetNextItem(e, &n, &items)) && n > 0)
+        out = (((PEER_MEMBER *)items[0])->dwFlags & PEER_MEMBER_PRESENT) != 0;
+    if (items) PeerFreeData(items);
+    PeerEndEnumeration(e);
+    return out;
+}
+
+/* wait-member <identity> present|absent <s>: polls PeerGroupEnumMembers
+ * until the member is (or is no longer) PEER_MEMBER_PRESENT and prints
+ * how long that took in milliseconds. */
+static void cmd_wait_member(args *a) {
+    NEED_GROUP();
+    slot *g = cur();
+    if (a->argc < 3) {
+        reply_err(E_INVALIDARG, "wait-member <identity> present|absent <s>");
+        return;
+    }
+    int want = strcmp(a->argv[2], "present") == 0;
+    double t0 = now_ms(), deadline = t0 + argd(a, 3, 10) * 1e3;
+    int got;
+    while ((got = member_present(g, a->argv[1])) != want) {
+        if (now_ms() >= deadline) {
+            reply_err(E_FAIL, "timeout: member is %s", got == 1 ? "present" : got == 0 ? "absent" : "unknown");
+            return;
+        }
+        evt_wait(g->ctl_fd, 50);
+        pump(g);
+    }
+    pump(g);
+    reply_ok("%.0f", now_ms() - t0);
+}
+
 static void cmd_addr(args *a) {
     (void)a;
     NEED_GROUP();
@@ -1997,6 +2042,15 @@ static void cmd_sleep(args *a) {
     reply_ok(NULL);
 }
 
+/* shutdown: PeerGroupShutdown with the groups still open (it closes
+ * them); the slots' handles are stale afterwards. */
+static void cmd_shutdown(args *a) {
+    (void)a;
+    CHECK_HR(PeerGroupShutdown(), "PeerGroupShutdown");
+    for (int i = 0; i < MAX_SLOTS; i++) st.slots[i].h = NULL, st.slots[i].ctl = NULL, st.slots[i].data = NULL;
+    reply_ok(NULL);
+}
+
 static void cmd_quit(args *a) {
     (void)a;
     for (int i = 0; i < MAX_SLOTS; i++)
@@ -2027,6 +2081,7 @@ static const struct {
     {"status", cmd_status},
     {"members", cmd_members},
     {"addr", cmd_addr},
+    {"wait-member", cmd_wait_member},
     {"add", cmd_add},
     {"add-text", cmd_add_text},
     {"delete", cmd_delete},
@@ -2068,6 +2123,7 @@ static const struct {
     {"use", cmd_use},
     {"close", cmd_close},
     {"sleep", cmd_sleep},
+    {"shutdown", cmd_shutdown},
     {"quit", cmd_quit},
 };
 
