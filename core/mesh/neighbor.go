@@ -62,7 +62,7 @@ type neighbor struct {
 	dialed bool
 	// announced are the addresses the peer gave in its handshake.
 	announced []netip.AddrPort
-	natCap bool // the peer speaks the NAT-traversal messages (HelloNAT / CapNAT)
+	natCap    bool // the peer speaks the NAT-traversal messages (HelloNAT / CapNAT)
 
 	validTo    filetime.FILETIME // when the peer's credential ends
 	directOnly bool              // carries direct connections only

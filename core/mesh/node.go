@@ -113,6 +113,7 @@ type Node struct {
 	admit     *admission
 	connIDs   atomic.Uint64
 	handshake chan struct{} // semaphore of pending inbound handshakes
+	opening   chan struct{} // semaphore of direct connections being opened (MaxPendingDirects)
 	payloads  payloadPool   // buffers of incoming direct messages
 	cands     *candidateSet // own addresses learned beyond the interfaces (candidates.go)
 	nat       natState      // hole punches and relay sessions (punch.go, relay.go)
@@ -121,6 +122,7 @@ type Node struct {
 	neighbors  map[uint64]*neighbor // by connection id
 	links      map[uint64]*neighbor // direct-only connections, by connection id
 	directs    map[uint64]*direct   // direct connections by id
+	reaching   map[string]*reaching // searches for a link to a member (direct.go), by member and address
 	candidates map[netip.AddrPort]*candidate
 	extra      []netip.AddrPort // from ConnectByAddress
 	failedOnce bool             // CONNECTION_FAILED raised for this Connect
@@ -165,6 +167,8 @@ func Start(e *group.Engine, extra []netip.AddrPort, opts Options) (*Node, error)
 		neighbors:  make(map[uint64]*neighbor),
 		links:      make(map[uint64]*neighbor),
 		directs:    make(map[uint64]*direct),
+		reaching:   make(map[string]*reaching),
+		opening:    make(chan struct{}, MaxPendingDirects),
 		candidates: make(map[netip.AddrPort]*candidate),
 		extra:      extra,
 		cands:      newCandidateSet(),

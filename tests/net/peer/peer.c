@@ -32,6 +32,7 @@
  *   count  digest        wait-count <n> <s>    wait-digest <hex> <s>
  *   get <id>             wait-record <s>       events
  *   direct-open <identity> [s]                 wait-accept <s>
+ *   direct-flood <identity> <n>                direct-failed
  *   wait-direct <id> connected|disconnected|failed <s>
  *   send <conn> <n> <max> [skew|fixed]         send-bg <conn> <n> <max> [skew|fixed]
  *   send-parallel <n> <max> <conn>...          send-wait <s>   send-progress
@@ -1406,6 +1407,45 @@ static void cmd_direct_open(args *a) {
     else reply_ok("%" PRIu64 " %.0f", (uint64_t)id, now_ms() - t0);
 }
 
+/* direct-flood <identity> <n>: n PeerGroupOpenDirectConnection calls in
+ * a row (draining events now and then, as an application would); prints
+ * how many returned S_OK, how many E_OUTOFMEMORY (the bound on pending
+ * attempts) and the first other HRESULT (0 if none). */
+static void cmd_direct_flood(args *a) {
+    NEED_GROUP();
+    slot *g = cur();
+    long n = argl(a, 2, 1), ok = 0, bounded = 0;
+    HRESULT other = S_OK;
+    if (a->argc < 3) {
+        reply_err(E_INVALIDARG, "direct-flood <identity> <n>");
+        return;
+    }
+    PWSTR who = w(a->argv[1]);
+    for (long i = 0; i < n; i++) {
+        ULONGLONG id = 0;
+        HRESULT hr = PeerGroupOpenDirectConnection(g->h, who, NULL, &id);
+        if (hr == S_OK) ok++;
+        else if (hr == E_OUTOFMEMORY) bounded++;
+        else if (other == S_OK) other = hr;
+        if (i % 256 == 255) pump(g);
+    }
+    free(who);
+    pump(g);
+    reply_ok("ok=%ld bounded=%ld other=0x%08" PRIx32, ok, bounded, (uint32_t)other);
+}
+
+/* direct-failed: how many DIRECT_CONNECTION events with
+ * PEER_CONNECTION_FAILED this slot has seen. */
+static void cmd_direct_failed(args *a) {
+    (void)a;
+    NEED_GROUP();
+    slot *g = cur();
+    long failed = 0;
+    pump(g);
+    for (size_t i = 0; i < g->n_directs; i++) failed += g->directs[i].status == PEER_CONNECTION_FAILED;
+    reply_ok("%ld", failed);
+}
+
 static void cmd_wait_accept(args *a) {
     NEED_GROUP();
     slot *g = cur();
@@ -2094,6 +2134,8 @@ static const struct {
     {"events", cmd_events},
     {"direct-open", cmd_direct_open},
     {"wait-accept", cmd_wait_accept},
+    {"direct-flood", cmd_direct_flood},
+    {"direct-failed", cmd_direct_failed},
     {"wait-direct", cmd_wait_direct},
     {"direct-close", cmd_direct_close},
     {"connections", cmd_connections},
