@@ -29,6 +29,7 @@
  *   wait-ready <s>       wait-neighbors <n> <s> status  members  addr
  *   wait-member <identity> present|absent <s>
  *   add <n> <size>       add-text <text>       delete <n> own|others|<creator>
+ *   add-ids <n> <size>   missing <id>...
  *   count  digest        wait-count <n> <s>    wait-digest <hex> <s>
  *   get <id>             wait-record <s>       events
  *   direct-open <identity> [s]                 wait-accept <s>
@@ -1219,6 +1220,64 @@ static void cmd_add(args *a) {
     reply_ok("%ld", i);
 }
 
+/* add-ids <n> <size>: adds n test records (n <= 100) and prints their
+ * ids: each one acknowledged by S_OK. On a failure it prints the ids
+ * acknowledged before it after the HRESULT. */
+static void cmd_add_ids(args *a) {
+    NEED_GROUP();
+    long count = argl(a, 1, 1), size = argl(a, 2, 100);
+    if (count < 1 || count > 100 || size < 0 || size > 65536) {
+        reply_err(E_INVALIDARG, "add-ids <1..100> <0..65536>");
+        return;
+    }
+    uint8_t *buf = xmalloc((size_t)size);
+    char *out = xmalloc((size_t)count * 37 + 1);
+    size_t len = 0;
+    out[0] = 0;
+    for (long i = 0; i < count; i++) {
+        GUID id;
+        for (long k = 0; k < size; k += 8) {
+            uint64_t v = mix64(&st.seed);
+            memcpy(buf + k, &v, (size_t)(size - k < 8 ? size - k : 8));
+        }
+        HRESULT hr = add_record(cur(), buf, (ULONG)size, &id);
+        if (FAILED(hr)) {
+            reply_err(hr, "PeerGroupAddRecord acknowledged %s", out);
+            free(buf), free(out);
+            return;
+        }
+        if (len) out[len++] = ' ';
+        guid_str(&id, out + len);
+        len += 36;
+    }
+    pump(cur());
+    reply_ok("%s", out);
+    free(buf), free(out);
+}
+
+/* missing <id>...: how many of the records named are not live here,
+ * and the first of them. */
+static void cmd_missing(args *a) {
+    NEED_GROUP();
+    long missing = 0;
+    const char *first = "-";
+    for (int i = 1; i < a->argc; i++) {
+        GUID id;
+        PEER_RECORD *r = NULL;
+        if (!guid_parse(a->argv[i], &id)) {
+            reply_err(E_INVALIDARG, "not a record id: %s", a->argv[i]);
+            return;
+        }
+        if (FAILED(PeerGroupGetRecord(cur()->h, &id, &r))) {
+            if (!missing) first = a->argv[i];
+            missing++;
+        } else {
+            PeerFreeData(r);
+        }
+    }
+    reply_ok("%ld %s", missing, first);
+}
+
 static void cmd_add_text(args *a) {
     NEED_GROUP();
     GUID id;
@@ -2124,6 +2183,8 @@ static const struct {
     {"wait-member", cmd_wait_member},
     {"add", cmd_add},
     {"add-text", cmd_add_text},
+    {"add-ids", cmd_add_ids},
+    {"missing", cmd_missing},
     {"delete", cmd_delete},
     {"count", cmd_count},
     {"digest", cmd_digest},
