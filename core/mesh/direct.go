@@ -115,29 +115,26 @@ func (n *Node) OpenDirect(peerName string, addr netip.AddrPort) (uint64, error) 
 	}
 	id := n.connIDs.Add(1)
 	n.run(func() {
-		err := n.establish(id, peerName, addr)
+		d, err := n.establish(id, peerName, addr)
 		<-n.opening // free before the event, so that its handler may open again
 		if err != nil {
 			n.log.Info("direct connection failed", "peer", peerName, "conn", id, "err", err)
 			n.e.Bus().Publish(event.Event{Type: event.DirectConnection, Connection: event.ConnectionChange{
 				Status: event.ConnectionFailedStatus, ConnectionID: id, FailedReason: peererr.HResult(err)}})
+			return
 		}
+		n.raiseDirect(event.Connected, d)
 	})
 	return id, nil
 }
 
 // establish opens the stream of direct connection id.
-func (n *Node) establish(id uint64, peerName string, addr netip.AddrPort) error {
+func (n *Node) establish(id uint64, peerName string, addr netip.AddrPort) (*direct, error) {
 	link, err := n.linkTo(peerName, addr)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	d, err := n.openStream(link, id, 0)
-	if err != nil {
-		return err
-	}
-	n.raiseDirect(event.Connected, d)
-	return nil
+	return n.openStream(link, id, 0)
 }
 
 // openStream opens a direct stream on link and waits for the peer's
