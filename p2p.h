@@ -1276,9 +1276,16 @@ HRESULT PeerGroupEnumConnections(HGROUP hGroup, DWORD dwFlags, HPEERENUM *phPeer
  *   pwzIdentity       the member's identity (peer name).
  *   pAddress          NULL, or where to reach it (PEER_ADDRESS, dwSize 32).
  *   pullConnectionId  receives the connection id.
+ * At most 64 connections are being opened at once in a group (calls
+ * whose DIRECT_CONNECTION event has not come yet); attempts to the same
+ * member share one search for it, and an unreachable member's attempts
+ * end with PEER_CONNECTION_FAILED within about 10 s.
  * Returns S_OK; E_INVALIDARG (NULL, not a peer name, a bad PEER_ADDRESS);
  * PEER_E_INVALID_ADDRESS (not AF_INET6, port 0); PEER_E_CONNECT_SELF;
- * PEER_E_GROUP_NOT_READY (the group is offline); E_HANDLE. */
+ * PEER_E_GROUP_NOT_READY (the group is offline); E_OUTOFMEMORY (64
+ * connections are being opened already: open again once a
+ * DIRECT_CONNECTION event ends one); E_HANDLE. Differs from Windows: the
+ * limit of 64. */
 HRESULT PeerGroupOpenDirectConnection(HGROUP hGroup, PCWSTR pwzIdentity, PPEER_ADDRESS pAddress, ULONGLONG *pullConnectionId);
 
 /* PeerGroupSendData sends one message on a direct connection (or on a

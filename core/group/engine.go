@@ -413,11 +413,16 @@ func (e *Engine) Close() error {
 	}
 	e.closed = true
 	n := e.net
-	e.net = nil
 	e.mu.Unlock()
 	var errs []error
 	if n != nil {
+		// The network stays attached while it closes: what it stores on
+		// the way out (this member's presence withdrawn) is flooded
+		// through it like any other record.
 		errs = append(errs, n.Close())
+		e.mu.Lock()
+		e.net = nil
+		e.mu.Unlock()
 	}
 	e.cancel()
 	e.wg.Wait()

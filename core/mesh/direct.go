@@ -33,6 +33,14 @@ import (
 // bounded), QUIC flow control fills, the send buffer fills, and SendData
 // waits: memory stays bounded on both sides.
 
+// MaxPendingDirects bounds the direct connections a group is opening at
+// once (PeerGroupOpenDirectConnection calls whose DIRECT_CONNECTION event
+// has not come yet). A call beyond it fails at once with E_OUTOFMEMORY,
+// the code Windows documents for the function, instead of each holding
+// dials, punches and relay requests to a member that may never answer.
+// Attempts to the same member share one search for a path to it.
+const MaxPendingDirects = 64
+
 const (
 	directTimeout = 10 * time.Second
 	maxLinks      = 64 // direct-only connections
@@ -100,29 +108,33 @@ func (n *Node) OpenDirect(peerName string, addr netip.AddrPort) (uint64, error) 
 	if peerName == n.e.Identity().PeerName {
 		return 0, fmt.Errorf("open direct connection to itself: %w", peererr.ErrConnectSelf)
 	}
+	select {
+	case n.opening <- struct{}{}:
+	default:
+		return 0, fmt.Errorf("open direct connection: %d attempts pending: %w", MaxPendingDirects, peererr.ErrOutOfMemory)
+	}
 	id := n.connIDs.Add(1)
 	n.run(func() {
-		if err := n.establish(id, peerName, addr); err != nil {
+		d, err := n.establish(id, peerName, addr)
+		<-n.opening // free before the event, so that its handler may open again
+		if err != nil {
 			n.log.Info("direct connection failed", "peer", peerName, "conn", id, "err", err)
 			n.e.Bus().Publish(event.Event{Type: event.DirectConnection, Connection: event.ConnectionChange{
 				Status: event.ConnectionFailedStatus, ConnectionID: id, FailedReason: peererr.HResult(err)}})
+			return
 		}
+		n.raiseDirect(event.Connected, d)
 	})
 	return id, nil
 }
 
 // establish opens the stream of direct connection id.
-func (n *Node) establish(id uint64, peerName string, addr netip.AddrPort) error {
+func (n *Node) establish(id uint64, peerName string, addr netip.AddrPort) (*direct, error) {
 	link, err := n.linkTo(peerName, addr)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	d, err := n.openStream(link, id, 0)
-	if err != nil {
-		return err
-	}
-	n.raiseDirect(event.Connected, d)
-	return nil
+	return n.openStream(link, id, 0)
 }
 
 // openStream opens a direct stream on link and waits for the peer's
@@ -472,7 +484,44 @@ func (n *Node) linkTo(peerName string, addr netip.AddrPort) (*neighbor, error) {
 	if len(addrs) == 0 {
 		return nil, fmt.Errorf("%s is not online: %w", peerName, peererr.ErrConnectionFailed)
 	}
-	return n.reach(peerName, addrs, !addr.IsValid())
+	return n.reachShared(peerName, addrs, addr)
+}
+
+// reaching is one search for a link to a member that concurrent direct
+// connections to it share.
+type reaching struct {
+	done chan struct{} // closed once link and err are set
+	link *neighbor
+	err  error
+}
+
+// reachShared runs reach for peer (at addr, if valid), or waits for the
+// one already running and takes a reference on the link it found.
+func (n *Node) reachShared(peer string, addrs []netip.AddrPort, addr netip.AddrPort) (*neighbor, error) {
+	key := peer + " " + addr.String()
+	n.mu.Lock()
+	if r := n.reaching[key]; r != nil {
+		n.mu.Unlock()
+		<-r.done
+		if r.err != nil {
+			return nil, r.err
+		}
+		n.mu.Lock()
+		if r.link.directOnly {
+			r.link.refs++
+		}
+		n.mu.Unlock()
+		return r.link, nil
+	}
+	r := &reaching{done: make(chan struct{})}
+	n.reaching[key] = r
+	n.mu.Unlock()
+	r.link, r.err = n.reach(peer, addrs, !addr.IsValid())
+	n.mu.Lock()
+	delete(n.reaching, key)
+	n.mu.Unlock()
+	close(r.done)
+	return r.link, r.err
 }
 
 // dialDirect opens a direct-only connection to the member peerName at a.

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/netip"
 	"sync"
@@ -59,7 +60,9 @@ type neighbor struct {
 	peer   string // identity peer name
 	addr   netip.AddrPort
 	dialed bool
-	natCap bool // the peer speaks the NAT-traversal messages (HelloNAT / CapNAT)
+	// announced are the addresses the peer gave in its handshake.
+	announced []netip.AddrPort
+	natCap    bool // the peer speaks the NAT-traversal messages (HelloNAT / CapNAT)
 
 	validTo    filetime.FILETIME // when the peer's credential ends
 	directOnly bool              // carries direct connections only
@@ -72,6 +75,7 @@ type neighbor struct {
 	queue       [][]byte // encoded frames
 	queued      int
 	writing     bool
+	ending      bool // finish: end the stream once the queue is written
 	resync      bool
 	sentMembers map[string]bool
 	closed      bool
@@ -225,6 +229,7 @@ func (n *Node) clientHandshake(ctx context.Context, conn *quic.Conn, a netip.Add
 		n.learnReflexive(w.Observed)
 	}
 	nb := n.newNeighbor(conn, s, peer.PeerName, w.NodeID, true)
+	nb.announced = w.Addresses
 	nb.validTo = validTo(peerChain)
 	nb.natCap = w.Caps&wire.CapNAT != 0
 	return nb, br, nil
@@ -311,6 +316,7 @@ func (n *Node) accept(conn *quic.Conn) {
 	s.SetDeadline(time.Time{})
 	n.addCandidates(h.Addresses)
 	nb := n.newNeighbor(conn, s, peer.PeerName, h.NodeID, false)
+	nb.announced = h.Addresses
 	nb.validTo = validTo(peerChain)
 	nb.natCap = h.Flags&wire.HelloNAT != 0
 	if h.Flags&wire.HelloDirectOnly != 0 {
@@ -457,13 +463,20 @@ func (nb *neighbor) writeLoop() {
 	bw := bufio.NewWriterSize(nb.stream, 64<<10)
 	for {
 		nb.mu.Lock()
-		for len(nb.queue) == 0 && !nb.closed {
+		for len(nb.queue) == 0 && !nb.closed && !nb.ending {
 			nb.writing = false
 			nb.cond.Broadcast()
 			nb.cond.Wait()
 		}
 		if nb.closed {
 			nb.mu.Unlock()
+			return
+		}
+		if len(nb.queue) == 0 { // ending, everything written
+			nb.writing = false
+			nb.cond.Broadcast()
+			nb.mu.Unlock()
+			nb.stream.Close()
 			return
 		}
 		nb.writing = true
@@ -492,17 +505,21 @@ func (nb *neighbor) writeLoop() {
 	}
 }
 
-// drain waits until everything queued has been written, or timeout.
-func (nb *neighbor) drain(timeout time.Duration) {
-	deadline := time.Now().Add(timeout)
-	for time.Now().Before(deadline) {
-		nb.mu.Lock()
-		idle := (len(nb.queue) == 0 && !nb.writing) || nb.closed
-		nb.mu.Unlock()
-		if idle {
-			return
-		}
-		time.Sleep(5 * time.Millisecond)
+// finish ends the control stream once everything queued is written and
+// waits, at most timeout, for the neighbour to close the connection: it
+// does so when it reads the end of the stream, after storing every
+// record that came before it.
+func (nb *neighbor) finish(timeout time.Duration) {
+	nb.mu.Lock()
+	nb.ending = true
+	nb.cond.Broadcast()
+	nb.mu.Unlock()
+	t := time.NewTimer(timeout)
+	defer t.Stop()
+	select {
+	case <-nb.conn.Context().Done():
+	case <-nb.done:
+	case <-t.C:
 	}
 }
 
@@ -516,6 +533,16 @@ func (nb *neighbor) readLoop(br *bufio.Reader) {
 	for {
 		t, payload, err := wire.ReadFrame(br, wire.MaxFrame)
 		if err != nil {
+			if errors.Is(err, io.EOF) {
+				// The neighbour ended the stream: it is leaving. What it
+				// sent before, its withdrawal included, is stored first,
+				// and its addresses are not dialled again unless it
+				// publishes them anew.
+				nb.storing.Wait()
+				nb.close(err)
+				nb.n.forget(append(nb.announced, nb.addr))
+				return
+			}
 			nb.close(err)
 			return
 		}

@@ -124,6 +124,7 @@ type Node struct {
 	admit     *admission
 	connIDs   atomic.Uint64
 	handshake chan struct{} // semaphore of pending inbound handshakes
+	opening   chan struct{} // semaphore of direct connections being opened (MaxPendingDirects)
 	payloads  payloadPool   // buffers of incoming direct messages
 	cands     *candidateSet // own addresses learned beyond the interfaces (candidates.go)
 	nat       natState      // hole punches and relay sessions (punch.go, relay.go)
@@ -135,6 +136,7 @@ type Node struct {
 	neighbors  map[uint64]*neighbor // by connection id
 	links      map[uint64]*neighbor // direct-only connections, by connection id
 	directs    map[uint64]*direct   // direct connections by id
+	reaching   map[string]*reaching // searches for a link to a member (direct.go), by member and address
 	candidates map[netip.AddrPort]*candidate
 	extra      []netip.AddrPort // from ConnectByAddress
 	failedOnce bool             // CONNECTION_FAILED raised for this Connect
@@ -164,6 +166,7 @@ type candidate struct {
 	next     time.Time
 	failures int
 	dialing  bool
+	named    bool // a presence record, the invitation or ConnectByAddress named it
 }
 
 // Start takes e online: it listens, publishes this member's presence and
@@ -179,6 +182,8 @@ func Start(e *group.Engine, extra []netip.AddrPort, opts Options) (*Node, error)
 		neighbors:  make(map[uint64]*neighbor),
 		links:      make(map[uint64]*neighbor),
 		directs:    make(map[uint64]*direct),
+		reaching:   make(map[string]*reaching),
+		opening:    make(chan struct{}, MaxPendingDirects),
 		candidates: make(map[netip.AddrPort]*candidate),
 		extra:      extra,
 		cands:      newCandidateSet(),
@@ -320,6 +325,49 @@ func (n *Node) addCandidates(addrs []netip.AddrPort) {
 	}
 }
 
+// refreshCandidates adds the addresses that live presence records and
+// the invitation name, and forgets those nothing names any more: a
+// member that left withdrew its presence, and dialling it would only
+// fail, again and again. An address learned otherwise (in a handshake, by
+// LAN discovery) is forgotten once a dial to it failed while nothing
+// names it. Addresses being dialled or connected stay.
+func (n *Node) refreshCandidates() {
+	named := n.e.Candidates()
+	n.addCandidates(named)
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	set := make(map[netip.AddrPort]bool, len(named)+len(n.extra))
+	for _, a := range append(named, n.extra...) {
+		set[netip.AddrPortFrom(a.Addr().Unmap(), a.Port())] = true
+	}
+	connected := make(map[netip.AddrPort]bool, len(n.neighbors))
+	for _, nb := range n.neighbors {
+		connected[nb.addr] = true
+	}
+	for a, c := range n.candidates {
+		switch {
+		case set[a]:
+			c.named = true
+		case c.dialing || connected[a]:
+		case c.named || c.failures > 0:
+			delete(n.candidates, a)
+		}
+	}
+}
+
+// forget drops candidate addresses of a member that left, unless a dial
+// to one is under way.
+func (n *Node) forget(addrs []netip.AddrPort) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	for _, a := range addrs {
+		a = netip.AddrPortFrom(a.Addr().Unmap(), a.Port())
+		if c := n.candidates[a]; c != nil && !c.dialing {
+			delete(n.candidates, a)
+		}
+	}
+}
+
 // updateStatus sets LISTENING and HAS_CONNECTIONS.
 func (n *Node) updateStatus() {
 	n.mu.Lock()
@@ -385,13 +433,35 @@ func (n *Node) Close() error {
 	}
 	n.closed = true
 	n.mu.Unlock()
-	n.e.WithdrawPresence() // flooded to neighbours before they close
-	for _, nb := range n.neighborList() {
-		nb.drain(500 * time.Millisecond)
-	}
+	n.leave()
 	n.shutdown()
 	n.e.SetStatus(0)
 	return nil
+}
+
+// leaveTimeout bounds how long a member going offline waits for its
+// neighbours to take its withdrawal.
+const leaveTimeout = time.Second
+
+// leave withdraws this member's presence (a signed tombstone of its
+// presence record, which flooding and reconciliation carry like any
+// record, so members not connected now learn it too) and ends each
+// neighbour's control stream after it. A neighbour that has read and
+// stored everything closes the connection; leave waits for that, at most
+// leaveTimeout for all of them together.
+func (n *Node) leave() {
+	if err := n.e.WithdrawPresence(); err != nil {
+		n.log.Warn("withdraw presence", "err", err)
+	}
+	var wg sync.WaitGroup
+	for _, nb := range n.neighborList() {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			nb.finish(leaveTimeout)
+		}()
+	}
+	wg.Wait()
 }
 
 func (n *Node) shutdown() {
@@ -465,7 +535,7 @@ func (n *Node) maintainLoop() {
 	defer t.Stop()
 	start := time.Now()
 	for {
-		n.addCandidates(n.e.Candidates())
+		n.refreshCandidates()
 		n.directoryTick()
 		n.dialSome()
 		n.punchNeighbors()

@@ -13,10 +13,12 @@ import (
 	"p2p/core/group"
 )
 
-// TestNATPMPMapper: against a fake NAT-PMP gateway on a loopback
-// address, the mapper asks for the socket's port, returns the public
-// address the gateway grants, and removes the mapping (lifetime 0); the
-// mapped address becomes the node's first candidate.
+// TestNATPMPMapper: against a fake NAT-PMP gateway on 127.0.0.1, the
+// mapper asks for the socket's port, returns the public address the
+// gateway grants, and removes the mapping (lifetime 0); the mapped
+// address becomes the node's first candidate. (Not another loopback
+// address: under Wine 8 a connected UDP socket, as the NAT-PMP client
+// uses, never receives the answers of 127.0.0.51.)
 func TestNATPMPMapper(t *testing.T) {
 	gw := netip.MustParseAddr("127.0.0.1")
 	conn, err := net.ListenUDP("udp", net.UDPAddrFromAddrPort(netip.AddrPortFrom(gw, 5351)))

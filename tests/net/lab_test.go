@@ -71,7 +71,7 @@ func requireLab(t *testing.T) {
 func newLab(t *testing.T) *lab {
 	t.Helper()
 	requireLab(t)
-	removeStaleLabs()
+	removeStaleNamespaces("p2pnat-")
 	l := &lab{t: t, prefix: fmt.Sprintf("p2pnat-%d-%d-", os.Getpid(), labCount.Add(1))}
 	t.Cleanup(l.teardown)
 	inet := l.ns("inet")
@@ -148,16 +148,16 @@ func (l *lab) teardown() {
 	}
 }
 
-// removeStaleLabs removes the namespaces of labs whose test process is
-// gone (a run killed before its cleanup).
-func removeStaleLabs() {
+// removeStaleNamespaces removes the namespaces named prefix<pid>-... of
+// labs whose test process is gone (a run killed before its cleanup).
+func removeStaleNamespaces(prefix string) {
 	out, err := exec.Command("ip", "netns", "list").Output()
 	if err != nil {
 		return
 	}
 	for _, line := range strings.Split(string(out), "\n") {
 		f := strings.Fields(line)
-		if len(f) == 0 || !strings.HasPrefix(f[0], "p2pnat-") {
+		if len(f) == 0 || !strings.HasPrefix(f[0], prefix) {
 			continue
 		}
 		parts := strings.SplitN(f[0], "-", 3)

@@ -27,16 +27,19 @@
  *   invite <xml>         join <invitation>     open <group>
  *   connect              connect-addr <ip> <port>
  *   wait-ready <s>       wait-neighbors <n> <s> status  members  addr
+ *   wait-member <identity> present|absent <s>
  *   add <n> <size>       add-text <text>       delete <n> own|others|<creator>
+ *   add-ids <n> <size>   missing <id>...
  *   count  digest        wait-count <n> <s>    wait-digest <hex> <s>
  *   get <id>             wait-record <s>       events
  *   direct-open <identity> [s]                 wait-accept <s>
+ *   direct-flood <identity> <n>                direct-failed
  *   wait-direct <id> connected|disconnected|failed <s>
  *   send <conn> <n> <max> [skew|fixed]         send-bg <conn> <n> <max> [skew|fixed]
  *   send-parallel <n> <max> <conn>...          send-wait <s>   send-progress
  *   sendone <conn> <size> [null]               recv <n> <s> [delay-ms]
  *   direct-close <conn>  connections           path <conn>
- *   use <slot>  close  quit
+ *   use <slot>  close  shutdown  quit
  *   name                 set-name <friendly>   wait-name <s> <friendly>
  * and, for the attack tests:
  *   state [id...]        wait-id <id> <s> [version]
@@ -1144,6 +1147,50 @@ static void cmd_members(args *a) {
     list_members(0);
 }
 
+/* member_present is 1 if EnumMembers lists the member as
+ * PEER_MEMBER_PRESENT, 0 if it lists it otherwise, -1 if not at all. */
+static int member_present(slot *g, const char *who8) {
+    HPEERENUM e = NULL;
+    ULONG n = 0;
+    PVOID *items = NULL;
+    int out = -1;
+    PWSTR who = w(who8);
+    HRESULT hr = PeerGroupEnumMembers(g->h, 0, who, &e);
+    free(who);
+    if (FAILED(hr)) return -1;
+    PeerGetItemCount(e, &n);
+    if (n > 0 && SUCCEEDED(PeerGetNextItem(e, &n, &items)) && n > 0)
+        out = (((PEER_MEMBER *)items[0])->dwFlags & PEER_MEMBER_PRESENT) != 0;
+    if (items) PeerFreeData(items);
+    PeerEndEnumeration(e);
+    return out;
+}
+
+/* wait-member <identity> present|absent <s>: polls PeerGroupEnumMembers
+ * until the member is (or is no longer) PEER_MEMBER_PRESENT and prints
+ * how long that took in milliseconds. */
+static void cmd_wait_member(args *a) {
+    NEED_GROUP();
+    slot *g = cur();
+    if (a->argc < 3) {
+        reply_err(E_INVALIDARG, "wait-member <identity> present|absent <s>");
+        return;
+    }
+    int want = strcmp(a->argv[2], "present") == 0;
+    double t0 = now_ms(), deadline = t0 + argd(a, 3, 10) * 1e3;
+    int got;
+    while ((got = member_present(g, a->argv[1])) != want) {
+        if (now_ms() >= deadline) {
+            reply_err(E_FAIL, "timeout: member is %s", got == 1 ? "present" : got == 0 ? "absent" : "unknown");
+            return;
+        }
+        evt_wait(g->ctl_fd, 50);
+        pump(g);
+    }
+    pump(g);
+    reply_ok("%.0f", now_ms() - t0);
+}
+
 static void cmd_addr(args *a) {
     (void)a;
     NEED_GROUP();
@@ -1171,6 +1218,64 @@ static void cmd_add(args *a) {
     }
     free(buf);
     reply_ok("%ld", i);
+}
+
+/* add-ids <n> <size>: adds n test records (n <= 100) and prints their
+ * ids: each one acknowledged by S_OK. On a failure it prints the ids
+ * acknowledged before it after the HRESULT. */
+static void cmd_add_ids(args *a) {
+    NEED_GROUP();
+    long count = argl(a, 1, 1), size = argl(a, 2, 100);
+    if (count < 1 || count > 100 || size < 0 || size > 65536) {
+        reply_err(E_INVALIDARG, "add-ids <1..100> <0..65536>");
+        return;
+    }
+    uint8_t *buf = xmalloc((size_t)size);
+    char *out = xmalloc((size_t)count * 37 + 1);
+    size_t len = 0;
+    out[0] = 0;
+    for (long i = 0; i < count; i++) {
+        GUID id;
+        for (long k = 0; k < size; k += 8) {
+            uint64_t v = mix64(&st.seed);
+            memcpy(buf + k, &v, (size_t)(size - k < 8 ? size - k : 8));
+        }
+        HRESULT hr = add_record(cur(), buf, (ULONG)size, &id);
+        if (FAILED(hr)) {
+            reply_err(hr, "PeerGroupAddRecord acknowledged %s", out);
+            free(buf), free(out);
+            return;
+        }
+        if (len) out[len++] = ' ';
+        guid_str(&id, out + len);
+        len += 36;
+    }
+    pump(cur());
+    reply_ok("%s", out);
+    free(buf), free(out);
+}
+
+/* missing <id>...: how many of the records named are not live here,
+ * and the first of them. */
+static void cmd_missing(args *a) {
+    NEED_GROUP();
+    long missing = 0;
+    const char *first = "-";
+    for (int i = 1; i < a->argc; i++) {
+        GUID id;
+        PEER_RECORD *r = NULL;
+        if (!guid_parse(a->argv[i], &id)) {
+            reply_err(E_INVALIDARG, "not a record id: %s", a->argv[i]);
+            return;
+        }
+        if (FAILED(PeerGroupGetRecord(cur()->h, &id, &r))) {
+            if (!missing) first = a->argv[i];
+            missing++;
+        } else {
+            PeerFreeData(r);
+        }
+    }
+    reply_ok("%ld %s", missing, first);
 }
 
 static void cmd_add_text(args *a) {
@@ -1359,6 +1464,45 @@ static void cmd_direct_open(args *a) {
     if (!e) reply_err(E_FAIL, "timeout: no DIRECT_CONNECTION for %" PRIu64, (uint64_t)id);
     else if (e->status != PEER_CONNECTED) reply_err(e->hr, "%s %" PRIu64, conn_status(e->status), (uint64_t)id);
     else reply_ok("%" PRIu64 " %.0f", (uint64_t)id, now_ms() - t0);
+}
+
+/* direct-flood <identity> <n>: n PeerGroupOpenDirectConnection calls in
+ * a row (draining events now and then, as an application would); prints
+ * how many returned S_OK, how many E_OUTOFMEMORY (the bound on pending
+ * attempts) and the first other HRESULT (0 if none). */
+static void cmd_direct_flood(args *a) {
+    NEED_GROUP();
+    slot *g = cur();
+    long n = argl(a, 2, 1), ok = 0, bounded = 0;
+    HRESULT other = S_OK;
+    if (a->argc < 3) {
+        reply_err(E_INVALIDARG, "direct-flood <identity> <n>");
+        return;
+    }
+    PWSTR who = w(a->argv[1]);
+    for (long i = 0; i < n; i++) {
+        ULONGLONG id = 0;
+        HRESULT hr = PeerGroupOpenDirectConnection(g->h, who, NULL, &id);
+        if (hr == S_OK) ok++;
+        else if (hr == E_OUTOFMEMORY) bounded++;
+        else if (other == S_OK) other = hr;
+        if (i % 256 == 255) pump(g);
+    }
+    free(who);
+    pump(g);
+    reply_ok("ok=%ld bounded=%ld other=0x%08" PRIx32, ok, bounded, (uint32_t)other);
+}
+
+/* direct-failed: how many DIRECT_CONNECTION events with
+ * PEER_CONNECTION_FAILED this slot has seen. */
+static void cmd_direct_failed(args *a) {
+    (void)a;
+    NEED_GROUP();
+    slot *g = cur();
+    long failed = 0;
+    pump(g);
+    for (size_t i = 0; i < g->n_directs; i++) failed += g->directs[i].status == PEER_CONNECTION_FAILED;
+    reply_ok("%ld", failed);
 }
 
 static void cmd_wait_accept(args *a) {
@@ -1997,6 +2141,15 @@ static void cmd_sleep(args *a) {
     reply_ok(NULL);
 }
 
+/* shutdown: PeerGroupShutdown with the groups still open (it closes
+ * them); the slots' handles are stale afterwards. */
+static void cmd_shutdown(args *a) {
+    (void)a;
+    CHECK_HR(PeerGroupShutdown(), "PeerGroupShutdown");
+    for (int i = 0; i < MAX_SLOTS; i++) st.slots[i].h = NULL, st.slots[i].ctl = NULL, st.slots[i].data = NULL;
+    reply_ok(NULL);
+}
+
 static void cmd_quit(args *a) {
     (void)a;
     for (int i = 0; i < MAX_SLOTS; i++)
@@ -2027,8 +2180,11 @@ static const struct {
     {"status", cmd_status},
     {"members", cmd_members},
     {"addr", cmd_addr},
+    {"wait-member", cmd_wait_member},
     {"add", cmd_add},
     {"add-text", cmd_add_text},
+    {"add-ids", cmd_add_ids},
+    {"missing", cmd_missing},
     {"delete", cmd_delete},
     {"count", cmd_count},
     {"digest", cmd_digest},
@@ -2039,6 +2195,8 @@ static const struct {
     {"events", cmd_events},
     {"direct-open", cmd_direct_open},
     {"wait-accept", cmd_wait_accept},
+    {"direct-flood", cmd_direct_flood},
+    {"direct-failed", cmd_direct_failed},
     {"wait-direct", cmd_wait_direct},
     {"direct-close", cmd_direct_close},
     {"connections", cmd_connections},
@@ -2068,6 +2226,7 @@ static const struct {
     {"use", cmd_use},
     {"close", cmd_close},
     {"sleep", cmd_sleep},
+    {"shutdown", cmd_shutdown},
     {"quit", cmd_quit},
 };
 
