@@ -22,7 +22,6 @@ import (
 	"p2p/core/invitation"
 	"p2p/core/peererr"
 	"p2p/core/service"
-	"p2p/core/wire"
 	"p2p/handles"
 )
 
@@ -876,7 +875,7 @@ func PeerGroupSendData(hGroup uintptr, ullConnectionId C.ULONGLONG, pType uintpt
 		}
 		// Not copied: the message is framed (Local) or encoded (attached)
 		// before SendData returns.
-		data, err := cBytes(unsafe.Pointer(pvData), uint32(cbData), wire.MaxData, peererr.ErrInvalidArg)
+		data, err := cBytes(unsafe.Pointer(pvData), uint32(cbData), group.MaxData, peererr.ErrInvalidArg)
 		if err != nil {
 			return err
 		}

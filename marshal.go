@@ -21,7 +21,6 @@ import (
 	"p2p/core/filetime"
 	"p2p/core/group"
 	"p2p/core/invitation"
-	"p2p/core/mesh"
 	"p2p/core/peererr"
 	"p2p/core/record"
 	"p2p/core/service"
@@ -436,7 +435,7 @@ func fillEvent(b *cbuf, e *event.Event) unsafe.Pointer {
 	return base
 }
 
-func fillConnection(b *cbuf, c mesh.Connection) unsafe.Pointer {
+func fillConnection(b *cbuf, c group.Connection) unsafe.Pointer {
 	p := (*C.PEER_CONNECTION_INFO)(b.take(C.sizeof_PEER_CONNECTION_INFO))
 	p.dwSize = C.sizeof_PEER_CONNECTION_INFO
 	p.dwFlags = C.DWORD(c.Flags)

@@ -26,6 +26,7 @@ import (
 	"p2p/core/group"
 	"p2p/core/peererr"
 	"p2p/core/record"
+	"p2p/core/wire"
 )
 
 // Options tune a Node. The zero value is what the library uses.
@@ -82,6 +83,10 @@ func (o Options) withDefaults() Options {
 	o.Relay = o.Relay.withDefaults()
 	return o
 }
+
+// A Data frame carries any message the API accepts: wire's limit is
+// group.MaxData (this fails to compile if they differ).
+const _ = uint(wire.MaxData-group.MaxData) + uint(group.MaxData-wire.MaxData)
 
 // Limits that keep a flood of connections or handshakes from exhausting
 // the member.
@@ -343,20 +348,12 @@ func (n *Node) neighborList() []*neighbor {
 }
 
 // Neighbors describes the current neighbour connections.
-func (n *Node) Neighbors() []NeighborInfo {
-	var out []NeighborInfo
+func (n *Node) Neighbors() []group.Connection {
+	var out []group.Connection
 	for _, nb := range n.neighborList() {
 		out = append(out, nb.info())
 	}
 	return out
-}
-
-// NeighborInfo is one neighbour connection, for PeerGroupEnumConnections.
-type NeighborInfo struct {
-	ConnectionID uint64
-	NodeID       uint64
-	PeerName     string
-	Address      netip.AddrPort
 }
 
 // Close takes the group offline: it withdraws this member's presence,
@@ -593,47 +590,24 @@ func (n *Node) presenceLoop() {
 	}
 }
 
-// Connection flags, as PEER_CONNECTION_FLAGS, and this library's
-// ConnectionRelayed.
-const (
-	ConnectionNeighbor uint32 = 0x1
-	ConnectionDirect   uint32 = 0x2
-	// ConnectionRelayed marks a direct connection that runs through a
-	// relay member; Address is then the relay's address it uses.
-	ConnectionRelayed uint32 = 0x4
-)
-
-// Connection is one PEER_CONNECTION_INFO: a neighbour or direct
-// connection. Address is the address the connection uses: the member's
-// own, or for a relayed one the relay's.
-type Connection struct {
-	Flags        uint32
-	ConnectionID uint64
-	NodeID       uint64
-	PeerName     string
-	Address      netip.AddrPort
-	Relay        string // peer name of the relay member, if relayed
-}
-
 // Connections lists neighbour and/or direct connections (flags:
-// ConnectionNeighbor, ConnectionDirect).
-func (n *Node) Connections(flags uint32) []Connection {
-	var out []Connection
-	if flags&ConnectionNeighbor != 0 {
-		for _, nb := range n.Neighbors() {
-			out = append(out, Connection{Flags: ConnectionNeighbor, ConnectionID: nb.ConnectionID,
-				NodeID: nb.NodeID, PeerName: nb.PeerName, Address: nb.Address})
-		}
+// group.ConnectionNeighbor, group.ConnectionDirect).
+func (n *Node) Connections(flags uint32) []group.Connection {
+	var out []group.Connection
+	if flags&group.ConnectionNeighbor != 0 {
+		out = append(out, n.Neighbors()...)
 	}
-	if flags&ConnectionDirect != 0 {
-		for _, d := range n.Directs() {
-			f := ConnectionDirect
-			if d.Relay != "" {
-				f |= ConnectionRelayed
+	if flags&group.ConnectionDirect != 0 {
+		n.mu.Lock()
+		for _, d := range n.directs {
+			c := group.Connection{Flags: group.ConnectionDirect, ConnectionID: d.id, NodeID: d.link.nodeID,
+				PeerName: d.link.peer, Address: d.link.addr, Relay: n.relayOf(d.link.addr)}
+			if c.Relay != "" {
+				c.Flags |= group.ConnectionRelayed
 			}
-			out = append(out, Connection{Flags: f, ConnectionID: d.ConnectionID,
-				NodeID: d.NodeID, PeerName: d.PeerName, Address: d.Address, Relay: d.Relay})
+			out = append(out, c)
 		}
+		n.mu.Unlock()
 	}
 	return out
 }

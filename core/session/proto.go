@@ -15,7 +15,6 @@ import (
 	"p2p/core/event"
 	"p2p/core/group"
 	"p2p/core/groupconfig"
-	"p2p/core/mesh"
 	"p2p/core/peererr"
 	"p2p/core/record"
 )
@@ -52,7 +51,7 @@ type msg struct {
 	Props   *group.Properties
 	Cred    *group.CredentialInfo
 	Members []group.Member
-	Conns   []mesh.Connection
+	Conns   []group.Connection
 	Config  *groupconfig.Config
 	Event   *event.Event
 	Bool    bool

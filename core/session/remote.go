@@ -15,7 +15,6 @@ import (
 	"p2p/core/filetime"
 	"p2p/core/group"
 	"p2p/core/groupconfig"
-	"p2p/core/mesh"
 	"p2p/core/peererr"
 	"p2p/core/record"
 )
@@ -398,7 +397,7 @@ func (r *Remote) Connect(addrs []netip.AddrPort) (bool, error) {
 }
 
 // Connections lists the host's connections.
-func (r *Remote) Connections(flags uint32) ([]mesh.Connection, error) {
+func (r *Remote) Connections(flags uint32) ([]group.Connection, error) {
 	m, err := r.call(&msg{Op: "conns", U1: flags})
 	if err != nil {
 		return nil, err
