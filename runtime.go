@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"os"
 	"runtime/debug"
 	"strings"
 	"sync"
@@ -41,13 +40,12 @@ func (r *runtimeState) startup() error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.refs == 0 {
-		syncEnvironment()
-		logOnce.Do(setupLogging)
-		home, err := service.DefaultHome()
+		s, err := readSettings(getenv)
 		if err != nil {
 			return fmt.Errorf("startup: %v: %w", err, peererr.ErrCannotStartService)
 		}
-		svc, err := service.New(home)
+		logOnce.Do(func() { setupLogging(s) })
+		svc, err := service.Open(s.home, s.service)
 		if err != nil {
 			return fmt.Errorf("startup: %v: %w", err, peererr.ErrCannotStartService)
 		}
@@ -90,29 +88,6 @@ func (r *runtimeState) service() (*service.Service, error) {
 	}
 	return r.svc, nil
 }
-
-// setupLogging turns on structured logs to stderr when P2P_LOG is "debug"
-// or "info"; they are off otherwise.
-func setupLogging() {
-	var level slog.Level
-	switch strings.ToLower(os.Getenv("P2P_LOG")) {
-	case "debug":
-		level = slog.LevelDebug
-	case "info":
-		level = slog.LevelInfo
-	default:
-		slog.SetDefault(slog.New(slog.NewTextHandler(discard{}, nil)))
-		return
-	}
-	slog.SetDefault(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level})))
-}
-
-type discard struct{}
-
-func (discard) Write(p []byte) (int, error) { return len(p), nil }
-
-// errBadPointer is what a fault on an application pointer becomes.
-var errBadPointer = fmt.Errorf("bad pointer from the application: %w", peererr.ErrPointer)
 
 // guard runs one exported function: it turns a memory fault on a bad
 // application pointer into E_POINTER and any other panic into

@@ -14,8 +14,6 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
-	"os"
-	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -29,39 +27,34 @@ import (
 	"p2p/core/wire"
 )
 
-// Options tune a Node. The zero value is what the library uses.
+// Options tune a Node. The zero value gives the defaults below; the C
+// layer fills them from the environment (P2P_LISTEN, P2P_DEGREE,
+// P2P_DISCOVERY, P2P_PORTMAP, P2P_RELAY, P2P_RELAY_RATE), core never
+// reads it.
 type Options struct {
-	// Listen is the UDP address to listen on; empty means $P2P_LISTEN if
-	// set, else every interface on a port the OS picks.
+	// Listen is the UDP address to listen on (default every interface,
+	// on a port the OS picks).
 	Listen string
-	// Degree is how many neighbours a member keeps (default $P2P_DEGREE,
-	// else 4).
+	// Degree is how many neighbours a member keeps (default 4).
 	Degree int
 	// MaxNeighbors bounds neighbours, inbound included (default 16).
 	MaxNeighbors int
 	// SyncInterval is how often a member reconciles with each neighbour it
 	// dialled, to heal any lost flood (default 30 s).
 	SyncInterval time.Duration
-	// Discovery turns on LAN discovery (default on; $P2P_DISCOVERY=0 turns
-	// it off).
+	// Discovery turns on LAN discovery (default on).
 	Discovery *bool
 	// Relay says whether and how much this member relays for others
-	// (relay.go; $P2P_RELAY=0 refuses).
+	// (relay.go).
 	Relay RelayOptions
 	// PortMapping asks the gateway for a port mapping through UPnP-IGD
-	// or NAT-PMP (default off; $P2P_PORTMAP=1 turns it on).
+	// or NAT-PMP (default off).
 	PortMapping *bool
 }
 
 func (o Options) withDefaults() Options {
 	if o.Listen == "" {
-		o.Listen = os.Getenv("P2P_LISTEN")
-	}
-	if o.Listen == "" {
 		o.Listen = ":0"
-	}
-	if o.Degree <= 0 {
-		o.Degree, _ = strconv.Atoi(os.Getenv("P2P_DEGREE"))
 	}
 	if o.Degree <= 0 {
 		o.Degree = 4
@@ -73,12 +66,12 @@ func (o Options) withDefaults() Options {
 		o.SyncInterval = 30 * time.Second
 	}
 	if o.Discovery == nil {
-		on := os.Getenv("P2P_DISCOVERY") != "0"
+		on := true
 		o.Discovery = &on
 	}
 	if o.PortMapping == nil {
-		on := os.Getenv("P2P_PORTMAP") == "1"
-		o.PortMapping = &on
+		off := false
+		o.PortMapping = &off
 	}
 	o.Relay = o.Relay.withDefaults()
 	return o
