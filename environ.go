@@ -40,7 +40,7 @@ func readSettings(getenv func(string) string) (settings, error) {
 		s.log, s.logOn = slog.LevelInfo, true
 	}
 	m := &s.service.Mesh
-	m.Listen = getenv("P2P_LISTEN")                   // "": every interface
+	m.Listen = getenv("P2P_LISTEN")                  // "": every interface
 	m.Degree, _ = strconv.Atoi(getenv("P2P_DEGREE")) // 0: the default
 	m.Discovery = flag(getenv("P2P_DISCOVERY") != "0")
 	m.PortMapping = flag(getenv("P2P_PORTMAP") == "1")
