@@ -455,12 +455,8 @@ func (n *Node) linkTo(peerName string, addr netip.AddrPort) (*neighbor, error) {
 	return n.reach(peerName, addrs, !addr.IsValid())
 }
 
-// dialDirect opens a direct-only connection to the member peerName at a.
-func (n *Node) dialDirect(a netip.AddrPort, peerName string) (*neighbor, error) {
-	return n.dialLink(n.ctx, a, peerName, quicConfig())
-}
-
-// dialLink is dialDirect with a context and QUIC configuration.
+// dialLink opens a direct-only connection to the member peerName at a,
+// with a context and QUIC configuration.
 func (n *Node) dialLink(ctx context.Context, a netip.AddrPort, peerName string, conf *quic.Config) (*neighbor, error) {
 	ctx, cancel := context.WithTimeout(ctx, dialTimeout)
 	defer cancel()
