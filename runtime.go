@@ -70,7 +70,7 @@ var (
 // runtimeState counts PeerGroupStartup calls and holds the service while
 // the count is positive.
 type runtimeState struct {
-	mu   sync.Mutex
+	mu   sync.Mutex // guards refs and svc; held across startup and shutdown's count
 	refs int
 	svc  *service.Service
 }

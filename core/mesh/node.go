@@ -115,6 +115,9 @@ type Node struct {
 	cands     *candidateSet // own addresses learned beyond the interfaces (candidates.go)
 	nat       natState      // hole punches and relay sessions (punch.go, relay.go)
 
+	// mu guards neighbors through closed below (and each direct's
+	// link). Lock order: a neighbour's dataMu, then mu, then nat.mu
+	// (relayOf and isRelayAddr are called under mu).
 	mu         sync.Mutex
 	neighbors  map[uint64]*neighbor // by connection id
 	links      map[uint64]*neighbor // direct-only connections, by connection id
