@@ -131,7 +131,7 @@ func (e *enumeration) take(max int) (unsafe.Pointer, int, error) {
 		return nil, 0, nil
 	}
 	p, err := marshal(func(b *cbuf) unsafe.Pointer {
-		arr := b.take(uintptr(len(fills)) * unsafe.Sizeof(uintptr(0)))
+		arr := b.array(uintptr(len(fills)) * unsafe.Sizeof(uintptr(0)))
 		for i, f := range fills {
 			item := f(b)
 			if !b.measuring {

@@ -34,6 +34,9 @@ func PeerGroupRegisterEvent(hGroup uintptr, hEvent uintptr, cEventRegistration C
 		}
 		reg, err := g.Subscribe(filters, sig)
 		if err != nil {
+			if c, ok := sig.(interface{ Close() error }); ok {
+				c.Close() // the Win32 handle's duplicate
+			}
 			return err
 		}
 		return returnHandle(out, handles.Event, reg, reg.Close)

@@ -360,7 +360,7 @@ func fillMember(b *cbuf, m *group.Member) unsafe.Pointer {
 	p.ullNodeId = C.ULONGLONG(m.NodeID)
 	p.cAddresses = C.ULONG(len(m.Addresses))
 	if n := len(m.Addresses); n > 0 {
-		arr := b.take(uintptr(n) * C.sizeof_PEER_ADDRESS)
+		arr := b.array(uintptr(n) * C.sizeof_PEER_ADDRESS)
 		if !b.measuring {
 			for i, ap := range m.Addresses {
 				fillAddress(&unsafe.Slice((*C.PEER_ADDRESS)(arr), n)[i], ap)

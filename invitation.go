@@ -220,7 +220,7 @@ func fillRoles(b *cbuf, roles []uuid.UUID) *C.GUID {
 	if len(roles) == 0 {
 		return nil
 	}
-	p := b.take(uintptr(len(roles)) * C.sizeof_GUID)
+	p := b.array(uintptr(len(roles)) * C.sizeof_GUID)
 	if !b.measuring {
 		arr := unsafe.Slice((*C.GUID)(p), len(roles))
 		for i, r := range roles {
@@ -303,7 +303,7 @@ func fillInvitationInfo(b *cbuf, inv *invitation.Invitation) unsafe.Pointer {
 	p.pRoles = fillRoles(b, inv.Roles)
 	p.cClassifiers = C.ULONG(len(inv.Classifiers))
 	if n := len(inv.Classifiers); n > 0 {
-		arr := b.take(uintptr(n) * 8)
+		arr := b.array(uintptr(n) * 8)
 		strs := make([]*uint16, n)
 		for i, c := range inv.Classifiers {
 			strs[i] = b.wstr(c)

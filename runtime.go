@@ -9,6 +9,7 @@ import "C"
 import (
 	"fmt"
 	"sync"
+	"sync/atomic"
 
 	"p2p/core/peererr"
 	"p2p/core/service"
@@ -70,9 +71,10 @@ var (
 // runtimeState counts PeerGroupStartup calls and holds the service while
 // the count is positive.
 type runtimeState struct {
-	mu   sync.Mutex // guards refs and svc; held across startup and shutdown's count
+	mu   sync.Mutex // serialises startup and shutdown; guards refs
 	refs int
-	svc  *service.Service
+	// svc is the service while refs > 0. Every call reads it, without mu.
+	svc atomic.Pointer[service.Service]
 }
 
 func (r *runtimeState) startup() error {
@@ -88,7 +90,7 @@ func (r *runtimeState) startup() error {
 		if err != nil {
 			return fmt.Errorf("startup: %v: %w", err, peererr.ErrCannotStartService)
 		}
-		r.svc = svc
+		r.svc.Store(svc)
 	}
 	r.refs++
 	return nil
@@ -107,11 +109,13 @@ func (r *runtimeState) shutdown() error {
 		r.mu.Unlock()
 		return nil
 	}
-	svc := r.svc
-	r.svc = nil
+	svc := r.svc.Swap(nil)
 	r.mu.Unlock()
 	for _, v := range table.RemoveAll() {
-		if c, ok := v.(interface{ Close() error }); ok {
+		switch c := v.(type) {
+		case interface{ Close() error }: // groups, enumerations
+			c.Close()
+		case interface{ Close() }: // event registrations
 			c.Close()
 		}
 	}
@@ -120,10 +124,8 @@ func (r *runtimeState) shutdown() error {
 
 // service returns the running service or PEER_E_NOT_INITIALIZED.
 func (r *runtimeState) service() (*service.Service, error) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.svc == nil {
-		return nil, peererr.ErrNotInitialized
+	if svc := r.svc.Load(); svc != nil {
+		return svc, nil
 	}
-	return r.svc, nil
+	return nil, peererr.ErrNotInitialized
 }
