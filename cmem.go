@@ -110,11 +110,12 @@ func (b *cbuf) wstr(s string) *uint16 {
 	if b.measuring {
 		return nil
 	}
-	dst := unsafe.Slice((*uint16)(p), n)[:0]
+	out := unsafe.Slice((*uint16)(p), n)
+	dst := out[:0]
 	for _, r := range s {
 		dst = utf16.AppendRune(dst, r)
 	}
-	dst = append(dst, 0)
+	out[n-1] = 0
 	return (*uint16)(p)
 }
 
