@@ -131,9 +131,19 @@ deps:
 	fi
 	$(GO) mod download
 
+# vet: go.mod tidy, go vet and staticcheck (honnef.co/go/tools, pinned
+# here and installed into build/tools, so go.mod stays the library's own),
+# each for Linux and for Windows.
+STATICCHECK_VERSION := v0.8.2
+STATICCHECK := $(CURDIR)/$(BUILD)/tools/staticcheck
+
 vet:
+	$(GO) mod tidy -diff
 	$(GO) vet ./...
 	GOOS=windows CC=$(MINGW) $(GO) vet . ./core/... ./handles/...
+	GOBIN=$(CURDIR)/$(BUILD)/tools $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
+	$(STATICCHECK) ./...
+	GOOS=windows CC=$(MINGW) $(STATICCHECK) . ./core/... ./handles/...
 
 gotest:
 	P2P_WINEPREFIX=$(CURDIR)/$(WINEDIR)/prefix $(GO) test -race -count=1 -timeout 20m ./...

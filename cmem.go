@@ -2,12 +2,12 @@ package main
 
 /*
 #include <stdlib.h>
-#include <string.h>
 */
 import "C"
 
 import (
 	"fmt"
+	"sync"
 	"unicode/utf16"
 	"unsafe"
 
@@ -16,51 +16,106 @@ import (
 
 // cbuf lays out one returned object (a struct, its strings and its data)
 // in a single C allocation, so one PeerFreeData releases everything. It
-// runs the same layout code twice: once measuring, once writing.
+// runs the same layout code twice: once measuring, once writing. While
+// measuring, only structs are written (layout code sets their fields on
+// both passes), into scratch memory; strings, data and arrays are only
+// counted. So an INCOMING_DATA event costs one allocation and one copy of
+// its data, whatever its size.
 type cbuf struct {
 	base      unsafe.Pointer
 	off, size uintptr
 	measuring bool
-	scratch   unsafe.Pointer // where measuring writes structs
-	scratchN  uintptr
-	retired   []unsafe.Pointer // outgrown scratch blocks, still referenced until the pass ends
+	// scratch takes the structs of the measuring pass; big one larger
+	// than scratch (none of p2p.h's structs is).
+	scratch [scratchBytes / 8]uint64
+	big     unsafe.Pointer
+	bigN    uintptr
 }
 
-const align = 8
+const (
+	align        = 8
+	scratchBytes = 512
+)
 
 func alignUp(n uintptr) uintptr { return (n + align - 1) &^ (align - 1) }
 
-// take reserves n bytes, 8-aligned and zeroed.
-func (b *cbuf) take(n uintptr) unsafe.Pointer {
-	off := alignUp(b.off)
-	b.off = off + n
+// cbufs recycles cbufs, so that marshalling allocates no Go memory.
+var cbufs = sync.Pool{New: func() any { return new(cbuf) }}
+
+// reserve reserves n bytes, 8-aligned, and returns where they start in
+// the block (nil while measuring); the alignment gap before them is
+// zeroed.
+func (b *cbuf) reserve(n uintptr) unsafe.Pointer {
+	start := alignUp(b.off)
+	gap := b.off
+	b.off = start + n
 	if b.measuring {
-		if n > b.scratchN {
-			// Earlier pieces of the object may still point into the old
-			// block: keep it until the pass ends.
-			if b.scratch != nil {
-				b.retired = append(b.retired, b.scratch)
-			}
-			b.scratch, b.scratchN = C.calloc(C.size_t(n), 1), n
-		}
-		return b.scratch
+		return nil
 	}
 	if b.off > b.size {
 		panic("cbuf: layout changed between passes")
 	}
-	return unsafe.Add(b.base, off)
+	zero(unsafe.Add(b.base, gap), start-gap)
+	return unsafe.Add(b.base, start)
+}
+
+// take reserves a struct of n bytes, zeroed. Unlike the other methods it
+// returns memory on both passes: scratch while measuring.
+func (b *cbuf) take(n uintptr) unsafe.Pointer {
+	p := b.reserve(n)
+	if !b.measuring {
+		zero(p, n)
+		return p
+	}
+	if n <= scratchBytes {
+		clear(b.scratch[:(n+7)/8])
+		return unsafe.Pointer(&b.scratch)
+	}
+	if n > b.bigN {
+		C.free(b.big)
+		b.big, b.bigN = C.malloc(C.size_t(n)), n
+	}
+	zero(b.big, n)
+	return b.big
+}
+
+// array reserves n bytes, zeroed, that the caller fills only when
+// writing (nil while measuring).
+func (b *cbuf) array(n uintptr) unsafe.Pointer {
+	p := b.reserve(n)
+	if p != nil {
+		zero(p, n)
+	}
+	return p
+}
+
+// zero clears n bytes of C memory at p.
+func zero(p unsafe.Pointer, n uintptr) {
+	if n > 0 {
+		clear(unsafe.Slice((*byte)(p), n))
+	}
 }
 
 // wstr copies s as a NUL-terminated UTF-16 string.
 func (b *cbuf) wstr(s string) *uint16 {
-	u := utf16.Encode([]rune(s))
-	p := b.take(uintptr(len(u)+1) * 2)
+	n := 1
+	for _, r := range s {
+		if utf16.RuneLen(r) == 2 {
+			n += 2
+		} else {
+			n++ // invalid runes become U+FFFD, one unit
+		}
+	}
+	p := b.reserve(uintptr(n) * 2)
 	if b.measuring {
 		return nil
 	}
-	dst := unsafe.Slice((*uint16)(p), len(u)+1)
-	copy(dst, u)
-	dst[len(u)] = 0
+	out := unsafe.Slice((*uint16)(p), n)
+	dst := out[:0]
+	for _, r := range s {
+		dst = utf16.AppendRune(dst, r)
+	}
+	out[n-1] = 0
 	return (*uint16)(p)
 }
 
@@ -77,7 +132,7 @@ func (b *cbuf) bytes(data []byte) unsafe.Pointer {
 	if len(data) == 0 {
 		return nil
 	}
-	p := b.take(uintptr(len(data)))
+	p := b.reserve(uintptr(len(data)))
 	if !b.measuring {
 		copy(unsafe.Slice((*byte)(p), len(data)), data)
 	}
@@ -87,25 +142,30 @@ func (b *cbuf) bytes(data []byte) unsafe.Pointer {
 // marshal lays out an object with fill and returns the block, registered
 // for PeerFreeData. fill must take the same sizes on both passes.
 func marshal(fill func(b *cbuf) unsafe.Pointer) (unsafe.Pointer, error) {
-	m := cbuf{measuring: true}
-	fill(&m)
-	C.free(m.scratch)
-	for _, p := range m.retired {
-		C.free(p)
-	}
-	size := alignUp(m.off)
+	b := cbufs.Get().(*cbuf)
+	defer func() {
+		if b.big != nil {
+			C.free(b.big)
+		}
+		*b = cbuf{}
+		cbufs.Put(b)
+	}()
+	b.measuring = true
+	fill(b)
+	size := alignUp(b.off)
 	if size == 0 {
 		size = align
 	}
-	base := C.calloc(C.size_t(size), 1)
+	base := C.malloc(C.size_t(size))
 	if base == nil {
 		return nil, fmt.Errorf("allocate %d bytes: %w", size, peererr.ErrOutOfMemory)
 	}
-	w := cbuf{base: base, size: size}
-	if p := fill(&w); p != base {
+	b.base, b.size, b.off, b.measuring = base, size, 0, false
+	if p := fill(b); p != base {
 		C.free(base)
 		panic("cbuf: object does not start the block")
 	}
+	zero(unsafe.Add(base, b.off), size-b.off)
 	allocs.Add(uintptr(base))
 	return base, nil
 }
@@ -120,10 +180,4 @@ func freeBlock(u uintptr) {
 	if u != 0 && allocs.Take(u) {
 		C.free(*(*unsafe.Pointer)(unsafe.Pointer(&u)))
 	}
-}
-
-// Each returned string is an object of its own.
-func marshalString(s string) (*uint16, error) {
-	p, err := marshal(func(b *cbuf) unsafe.Pointer { return unsafe.Pointer(b.wstr(s)) })
-	return (*uint16)(p), err
 }

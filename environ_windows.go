@@ -1,6 +1,7 @@
 package main
 
-// syncEnvironment does nothing on Windows: Go reads the process
-// environment there live, so a variable an application sets before
-// PeerGroupStartup is already seen.
-func syncEnvironment() {}
+import "os"
+
+// getenv reads the process environment, which Go reads live on Windows,
+// so a variable an application sets before PeerGroupStartup is seen.
+func getenv(key string) string { return os.Getenv(key) }

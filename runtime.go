@@ -1,24 +1,63 @@
 package main
 
+/*
+#define P2P_NO_PROTOTYPES
+#include "p2p.h"
+*/
+import "C"
+
 import (
-	"errors"
 	"fmt"
-	"log/slog"
-	"os"
-	"runtime/debug"
-	"strings"
 	"sync"
+	"sync/atomic"
 
 	"p2p/core/peererr"
 	"p2p/core/service"
 	"p2p/handles"
 )
 
-// Version numbers of PeerGroupStartup: MAKEWORD(major, minor).
-const (
-	versionHighest = 0x0101 // PEER_GROUP_VERSION, 1.1
-	versionLowest  = 0x0001 // 1.0
-)
+// The runtime: PeerGroupStartup, PeerGroupShutdown and what lives between
+// them.
+
+//export PeerGroupStartup
+func PeerGroupStartup(wVersionRequested C.WORD, pVersionData uintptr) C.HRESULT {
+	return guard(func() error {
+		var a args
+		data := required[C.PEER_VERSION_DATA](&a, pVersionData, "pVersionData")
+		if a.err != nil {
+			return a.err
+		}
+		req := uint16(wVersionRequested)
+		// MAKEWORD(major, minor): compare major (low byte), then minor.
+		if req&0xFF < 1 {
+			return fmt.Errorf("version %#x: %w", req, peererr.ErrUnsupportedVersion)
+		}
+		use := req
+		if req&0xFF > versionHighest&0xFF || req&0xFF == versionHighest&0xFF && req>>8 > versionHighest>>8 {
+			use = versionHighest
+		}
+		data.wVersion = C.WORD(use)
+		data.wHighestVersion = C.WORD(versionHighest)
+		return rt.startup()
+	})
+}
+
+//export PeerGroupShutdown
+func PeerGroupShutdown() C.HRESULT {
+	return guard(rt.shutdown)
+}
+
+// PeerGroupHandlePowerEvent has no published prototype (see p2p.h): it
+// takes a PBT_* power event.
+//
+//export PeerGroupHandlePowerEvent
+func PeerGroupHandlePowerEvent(dwPowerEvent C.DWORD) C.HRESULT {
+	return call(func(svc *service.Service) error { return svc.HandlePowerEvent(uint32(dwPowerEvent)) })
+}
+
+// versionHighest is the highest version PeerGroupStartup offers:
+// PEER_GROUP_VERSION, MAKEWORD(1, 1).
+const versionHighest = 0x0101
 
 // The runtime singleton and the handle table: the only package-level
 // state of the library.
@@ -32,26 +71,26 @@ var (
 // runtimeState counts PeerGroupStartup calls and holds the service while
 // the count is positive.
 type runtimeState struct {
-	mu   sync.Mutex
+	mu   sync.Mutex // serialises startup and shutdown; guards refs
 	refs int
-	svc  *service.Service
+	// svc is the service while refs > 0. Every call reads it, without mu.
+	svc atomic.Pointer[service.Service]
 }
 
 func (r *runtimeState) startup() error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.refs == 0 {
-		syncEnvironment()
-		logOnce.Do(setupLogging)
-		home, err := service.DefaultHome()
+		s, err := readSettings(getenv)
 		if err != nil {
 			return fmt.Errorf("startup: %v: %w", err, peererr.ErrCannotStartService)
 		}
-		svc, err := service.New(home)
+		logOnce.Do(func() { setupLogging(s) })
+		svc, err := service.Open(s.home, s.service)
 		if err != nil {
 			return fmt.Errorf("startup: %v: %w", err, peererr.ErrCannotStartService)
 		}
-		r.svc = svc
+		r.svc.Store(svc)
 	}
 	r.refs++
 	return nil
@@ -70,11 +109,13 @@ func (r *runtimeState) shutdown() error {
 		r.mu.Unlock()
 		return nil
 	}
-	svc := r.svc
-	r.svc = nil
+	svc := r.svc.Swap(nil)
 	r.mu.Unlock()
 	for _, v := range table.RemoveAll() {
-		if c, ok := v.(interface{ Close() error }); ok {
+		switch c := v.(type) {
+		case interface{ Close() error }: // groups, enumerations
+			c.Close()
+		case interface{ Close() }: // event registrations
 			c.Close()
 		}
 	}
@@ -83,77 +124,8 @@ func (r *runtimeState) shutdown() error {
 
 // service returns the running service or PEER_E_NOT_INITIALIZED.
 func (r *runtimeState) service() (*service.Service, error) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.svc == nil {
-		return nil, peererr.ErrNotInitialized
+	if svc := r.svc.Load(); svc != nil {
+		return svc, nil
 	}
-	return r.svc, nil
-}
-
-// setupLogging turns on structured logs to stderr when P2P_LOG is "debug"
-// or "info"; they are off otherwise.
-func setupLogging() {
-	var level slog.Level
-	switch strings.ToLower(os.Getenv("P2P_LOG")) {
-	case "debug":
-		level = slog.LevelDebug
-	case "info":
-		level = slog.LevelInfo
-	default:
-		slog.SetDefault(slog.New(slog.NewTextHandler(discard{}, nil)))
-		return
-	}
-	slog.SetDefault(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level})))
-}
-
-type discard struct{}
-
-func (discard) Write(p []byte) (int, error) { return len(p), nil }
-
-// errBadPointer is what a fault on an application pointer becomes.
-var errBadPointer = fmt.Errorf("bad pointer from the application: %w", peererr.ErrPointer)
-
-// guard runs one exported function: it turns a memory fault on a bad
-// application pointer into E_POINTER and any other panic into
-// E_UNEXPECTED, so nothing crosses into C, and maps the result to an
-// HRESULT.
-func guard(fn func() error) (hr uint32) {
-	prev := debug.SetPanicOnFault(true)
-	defer debug.SetPanicOnFault(prev)
-	defer func() {
-		if p := recover(); p != nil {
-			hr = panicHR(p)
-		}
-	}()
-	err := fn()
-	if err != nil {
-		slog.Debug("call failed", "err", err)
-	}
-	return peererr.HResult(err)
-}
-
-// call is guard for functions that need PeerGroupStartup first: before
-// it they fail with PEER_E_NOT_INITIALIZED.
-func call(fn func(svc *service.Service) error) uint32 {
-	return guard(func() error {
-		svc, err := rt.service()
-		if err != nil {
-			return err
-		}
-		return fn(svc)
-	})
-}
-
-// panicHR classifies a recovered panic.
-func panicHR(p any) uint32 {
-	if e, ok := p.(error); ok {
-		var re interface{ Addr() uintptr }
-		if errors.As(e, &re) || strings.Contains(e.Error(), "invalid memory address") {
-			slog.Debug("fault on application pointer", "err", e)
-			return peererr.ErrPointer.HR
-		}
-	}
-	slog.Error("panic in library call", "panic", p, "stack", string(debug.Stack()))
-	return peererr.ErrUnexpected.HR
+	return nil, peererr.ErrNotInitialized
 }

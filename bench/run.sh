@@ -39,12 +39,14 @@ run "propagation, catch-up and memory (bench/mesh)" \
 	go test -run '^$' -bench . -benchtime 1x -timeout 60m ./bench/mesh/
 run "one group, many applications: attached against hosting (bench/sharing)" \
 	go test -run '^$' -bench . -benchtime 1x -timeout 30m ./bench/sharing/
-run "direct connections through the C ABI (bench/direct)" \
+run "direct connections through the C ABI, idle and under a background load (bench/direct)" \
 	go test -run '^$' -bench . -benchtime 1x -timeout 30m ./bench/direct/
 # The DHT benchmark runs member processes against a private swarm, with
 # the peer harness of the multi-process tests.
 run "finding the group through a private DHT (tests/net TestDHTBench)" \
 	env P2P_DHT_BENCH=1 go test -count=1 -run '^TestDHTBench$' -v -timeout 10m ./tests/net/
+run "the C layer's own work per INCOMING_DATA event, without cgo or network (package main)" \
+	go test -run '^$' -bench EventCost -benchtime 20000x -count 3 .
 # The NAT lab (network namespaces, root only) lives with the
 # multi-process tests it shares its lab and peer harness with.
 if [ "$(id -u)" = 0 ]; then

@@ -168,17 +168,13 @@ var (
 	peerEInvalidSearch     = hr(0x80630601)
 	peerEInvalidAttributes = hr(0x80630602)
 	peerEInvalidGroupProps = hr(0x80632040)
-	peerEInvalidPeerName   = hr(0x80632050)
 	peerEUnsupportedVer    = hr(0x80632090)
 	peerEGroupNotReady     = hr(0x80632091)
-	peerEGroupInUse        = hr(0x80632092)
-	peerEInvalidGroup      = hr(0x80632093)
 	peerEConnectionNF      = hr(0x80630103)
 	peerEConnectSelf       = hr(0x80630106)
 	peerEInvalidAddress    = hr(0x80637007)
 	peerEInvalidRecExp     = hr(0x80632080)
 	peerEInvitationNotTr   = hr(0x80630701)
-	peerENotAuthorized     = hr(0x80632020)
 	peerSNoEventData       = hr(0x00630002)
 	peerSAlreadyConnected  = hr(0x00632000)
 	peerSAlreadyAMember    = hr(0x00630006)
@@ -222,7 +218,6 @@ const (
 
 // Role GUIDs (p2p.h, PEER_GROUP_ROLE_*).
 var (
-	roleAdmin  = GUID{0x04387127, 0xaa56, 0x450a, [8]byte{0x8c, 0xe5, 0x4f, 0x56, 0x5c, 0x67, 0x90, 0xf4}}
 	roleMember = GUID{0xf12dc4c7, 0x0857, 0x4ca0, [8]byte{0x93, 0xfc, 0xb1, 0xbb, 0x19, 0xa3, 0xd8, 0xc2}}
 )
 

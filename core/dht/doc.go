@@ -25,6 +25,6 @@
 // Everything is bounded: packets a second, traversals at once, queries,
 // nodes and values per traversal, time, and stored items (node.go).
 //
-// Options come from OptionsFromEnv ($P2P_DHT, $P2P_DHT_BOOTSTRAP) unless
-// a caller gives its own. dhttest runs a private swarm for tests.
+// The C layer builds Options from $P2P_DHT and $P2P_DHT_BOOTSTRAP with
+// ParseOptions. dhttest runs a private swarm for tests.
 package dht

@@ -2,7 +2,6 @@ package dht
 
 import (
 	"net"
-	"os"
 	"slices"
 	"strings"
 	"time"
@@ -32,12 +31,12 @@ type Options struct {
 // anacrolix/dht lists them.
 var DefaultBootstrap = slices.Clone(anacrolix.DefaultGlobalBootstrapHostPorts)
 
-// OptionsFromEnv reads $P2P_DHT and $P2P_DHT_BOOTSTRAP: the one place the
-// DHT's environment is read.
-func OptionsFromEnv() Options {
+// ParseOptions turns the values of $P2P_DHT and $P2P_DHT_BOOTSTRAP,
+// which the C layer reads through getenv, into Options.
+func ParseOptions(getenv func(string) string) Options {
 	var o Options
-	o.Off = os.Getenv("P2P_DHT") == "0"
-	if v := os.Getenv("P2P_DHT_BOOTSTRAP"); v != "" {
+	o.Off = getenv("P2P_DHT") == "0"
+	if v := getenv("P2P_DHT_BOOTSTRAP"); v != "" {
 		for _, hp := range strings.Split(v, ",") {
 			if hp = strings.TrimSpace(hp); hp != "" {
 				o.Bootstrap = append(o.Bootstrap, hp)

@@ -186,9 +186,12 @@ type Signaler interface {
 // growing memory without bound.
 const MaxQueuedData = 16 << 20
 
+// keptQueue is the most events' room a drained queue keeps for reuse.
+const keptQueue = 256
+
 // Bus fans events out to subscriptions. The zero Bus is ready to use.
 type Bus struct {
-	mu   sync.Mutex
+	mu   sync.Mutex // guards subs; never held with a Subscription's locks
 	subs map[*Subscription]struct{}
 }
 
@@ -215,7 +218,8 @@ func (b *Bus) Subscribe(filters []Filter, sig Signaler) *Subscription {
 // Publish queues e on every matching subscription. Events other than
 // INCOMING_DATA never wait; use PublishData for data.
 func (b *Bus) Publish(e Event) {
-	for _, s := range b.matching(&e) {
+	var buf [4]*Subscription
+	for _, s := range b.matching(buf[:0], &e) {
 		s.push(e)
 	}
 }
@@ -229,7 +233,8 @@ func (b *Bus) PublishData(ctx context.Context, e Event) error {
 		l.refs.Store(1) // the publisher's own hold, until every push is done
 		defer l.release()
 	}
-	subs := b.matching(&e)
+	var buf [4]*Subscription
+	subs := b.matching(buf[:0], &e)
 	for _, s := range subs {
 		if err := s.waitRoom(ctx); err != nil {
 			return err
@@ -257,10 +262,10 @@ func (b *Bus) Close() {
 	}
 }
 
-func (b *Bus) matching(e *Event) []*Subscription {
+// matching appends the subscriptions e matches to out.
+func (b *Bus) matching(out []*Subscription, e *Event) []*Subscription {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	var out []*Subscription
 	for s := range b.subs {
 		for _, f := range s.filters {
 			if f.match(e) {
@@ -278,8 +283,11 @@ type Subscription struct {
 	filters []Filter
 	sig     Signaler
 
+	// mu guards the fields below up to sigMu. Lock order: sigMu, then
+	// mu (push clears signalled under sigMu); never mu, then sigMu.
 	mu        sync.Mutex
-	queue     []Event
+	queue     []Event // queue[head:] are queued; the slots before head are empty
+	head      int
 	dataBytes int
 	closed    bool
 	room      chan struct{} // closed and replaced when data bytes drop below the bound
@@ -305,13 +313,19 @@ type Subscription struct {
 func (s *Subscription) Next() (e Event, ok bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if len(s.queue) == 0 {
+	if s.head == len(s.queue) {
 		s.signalled = false // drained: the next event signals
 		return Event{}, false
 	}
-	e = s.queue[0]
-	s.queue[0] = Event{}
-	s.queue = s.queue[1:]
+	e = s.queue[s.head]
+	s.queue[s.head] = Event{}
+	if s.head++; s.head == len(s.queue) {
+		// Empty: reuse the array from its start, unless a burst grew it.
+		s.queue, s.head = s.queue[:0], 0
+		if cap(s.queue) > keptQueue {
+			s.queue = nil
+		}
+	}
 	if e.Type == IncomingData {
 		s.dataBytes -= len(e.Data.Data)
 		if s.waiting && s.dataBytes < MaxQueuedData {
@@ -351,7 +365,7 @@ func Queue(filters []Filter, sig Signaler, events []Event) *Subscription {
 func (s *Subscription) Len() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return len(s.queue)
+	return len(s.queue) - s.head
 }
 
 // Close unregisters the subscription and discards its queue.
@@ -371,10 +385,10 @@ func (s *Subscription) close() {
 		return
 	}
 	s.closed = true
-	for i := range s.queue {
+	for i := s.head; i < len(s.queue); i++ {
 		s.queue[i].Release()
 	}
-	s.queue = nil
+	s.queue, s.head = nil, 0
 	close(s.room)
 	s.mu.Unlock()
 	s.sigMu.Lock()
@@ -391,6 +405,13 @@ func (s *Subscription) push(e Event) bool {
 	if s.closed {
 		s.mu.Unlock()
 		return false
+	}
+	if s.head > 0 && len(s.queue) == cap(s.queue) {
+		// Full with empty slots in front: move the queued events down
+		// rather than grow.
+		n := copy(s.queue, s.queue[s.head:])
+		clear(s.queue[n:])
+		s.queue, s.head = s.queue[:n], 0
 	}
 	s.queue = append(s.queue, e)
 	if e.Type == IncomingData {

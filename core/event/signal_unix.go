@@ -15,7 +15,7 @@ import (
 // fdSignaler signals an application's eventfd, pipe or socket by writing
 // the 8-byte integer 1 to it, the POSIX stand-in for a Win32 event HANDLE.
 type fdSignaler struct {
-	mu      sync.Mutex // one write at a time, so the poll below stays true
+	mu      sync.Mutex // one poll and write at a time on a pipe or socket, so the poll stays true
 	fd      int
 	eventfd bool // its counter never fills, so a write never blocks
 }
@@ -48,17 +48,19 @@ func NewHandleSignaler(h uintptr) (Signaler, error) {
 // pipe already holds wake-ups), so the library never blocks on the
 // application.
 func (s *fdSignaler) Signal() error {
+	one := [8]byte{}
+	binary.NativeEndian.PutUint64(one[:], 1)
+	if s.eventfd { // one write, whole or not at all: no poll, no lock
+		_, err := unix.Write(s.fd, one[:])
+		return err
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if !s.eventfd {
-		pfd := []unix.PollFd{{Fd: int32(s.fd), Events: unix.POLLOUT}}
-		n, err := unix.Poll(pfd, 0)
-		if err != nil || n == 0 || pfd[0].Revents&unix.POLLOUT == 0 {
-			return err
-		}
+	pfd := []unix.PollFd{{Fd: int32(s.fd), Events: unix.POLLOUT}}
+	n, err := unix.Poll(pfd, 0)
+	if err != nil || n == 0 || pfd[0].Revents&unix.POLLOUT == 0 {
+		return err
 	}
-	var one [8]byte
-	binary.NativeEndian.PutUint64(one[:], 1)
-	_, err := unix.Write(s.fd, one[:])
+	_, err = unix.Write(s.fd, one[:])
 	return err
 }

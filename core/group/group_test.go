@@ -588,7 +588,7 @@ func TestInvitationLimits(t *testing.T) {
 		inv.IssuerPeerName != alice.PeerName || inv.GroupPeerName != a.GroupPeerName() {
 		t.Errorf("invitation %+v", inv)
 	}
-	if inv.NotAfter.Time().Sub(time.Now()) > 25*time.Hour {
+	if time.Until(inv.NotAfter.Time()) > 25*time.Hour {
 		t.Errorf("validity end %v not the one asked", inv.NotAfter.Time())
 	}
 }
@@ -741,7 +741,9 @@ func TestMemberDataLifetimeApplies(t *testing.T) {
 // The group properties outlive the credential of the administrator who
 // last changed them: a group never loses its properties record, and its
 // creator can still open it afterwards (on synctest's clock).
-func TestPropertiesOutliveTheirWriter(t *testing.T) { synctest.Test(t, testPropertiesOutliveTheirWriter) }
+func TestPropertiesOutliveTheirWriter(t *testing.T) {
+	synctest.Test(t, testPropertiesOutliveTheirWriter)
+}
 
 func testPropertiesOutliveTheirWriter(t *testing.T) {
 	w := newWorld(t)

@@ -121,7 +121,7 @@ func (e *Engine) PublishPresenceInfo(pr Presence) error {
 	if len(pr.Candidates) > maxPresenceAddresses {
 		pr.Candidates = pr.Candidates[:maxPresenceAddresses]
 	}
-	b, _ := json.Marshal(presenceData{NodeID: pr.NodeID, Addresses: pr.Addresses, Candidates: pr.Candidates, Relay: pr.Relay})
+	b, _ := json.Marshal(presenceData(pr))
 	exp := filetime.Now().Add(time.Duration(p.PresenceLifetime) * time.Second)
 	return e.writeSystemFlags(PresenceType, presenceRecordID(e.groupName, e.id.PeerName), b, exp, record.FlagAutoRefresh, nil)
 }

@@ -81,7 +81,9 @@ func (w Writer) AddRecord(n NewRecord) (uuid.UUID, error) {
 // AddRecords publishes several new records in one transaction (one
 // durable commit for all), for Go programs that write in bulk; it is
 // AddRecord's batch form and fails as a whole.
-func (e *Engine) AddRecords(ns []NewRecord) ([]uuid.UUID, error) { return e.For(uuid.Nil).AddRecords(ns) }
+func (e *Engine) AddRecords(ns []NewRecord) ([]uuid.UUID, error) {
+	return e.For(uuid.Nil).AddRecords(ns)
+}
 
 // AddRecords publishes several new records in one transaction.
 func (w Writer) AddRecords(ns []NewRecord) ([]uuid.UUID, error) {

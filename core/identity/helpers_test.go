@@ -1,8 +1,6 @@
 package identity
 
 import (
-	"errors"
-	"os"
 	"testing"
 
 	"p2p/core/peererr"
@@ -51,10 +49,4 @@ func sameIdentity(t testing.TB, a, b *Identity) {
 		!a.Key.Equal(b.Key) || string(a.CertDER) != string(b.CertDER) {
 		t.Fatalf("identities differ:\n%+v\n%+v", a, b)
 	}
-}
-
-// isNotExist reports whether path is absent.
-func isNotExist(path string) bool {
-	_, err := os.Lstat(path)
-	return errors.Is(err, os.ErrNotExist)
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/quic-go/quic-go"
 
 	"p2p/core/event"
+	"p2p/core/group"
 	"p2p/core/peererr"
 	"p2p/core/peername"
 	"p2p/core/wire"
@@ -75,27 +76,6 @@ type direct struct {
 	closed   bool
 
 	once sync.Once
-}
-
-// Direct describes a direct connection for PeerGroupEnumConnections.
-type Direct struct {
-	ConnectionID uint64
-	NodeID       uint64
-	PeerName     string
-	Address      netip.AddrPort // the address the connection uses (the relay's when relayed)
-	Relay        string         // peer name of the relay member, if relayed
-}
-
-// Directs lists the open direct connections.
-func (n *Node) Directs() []Direct {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	var out []Direct
-	for _, d := range n.directs {
-		out = append(out, Direct{ConnectionID: d.id, NodeID: d.link.nodeID, PeerName: d.link.peer, Address: d.link.addr,
-			Relay: n.relayOf(d.link.addr)})
-	}
-	return out
 }
 
 // OpenDirect starts opening a direct connection to a member and returns
@@ -401,8 +381,8 @@ func (d *direct) close(local bool) {
 
 // SendData sends one message on a direct or neighbour connection.
 func (n *Node) SendData(id uint64, typ uuid.UUID, data []byte) error {
-	if len(data) > wire.MaxData {
-		return fmt.Errorf("%d bytes exceed the %d-byte message limit: %w", len(data), wire.MaxData, peererr.ErrInvalidArg)
+	if len(data) > group.MaxData {
+		return fmt.Errorf("%d bytes exceed the %d-byte message limit: %w", len(data), group.MaxData, peererr.ErrInvalidArg)
 	}
 	n.mu.Lock()
 	d := n.directs[id]
@@ -524,12 +504,8 @@ func (n *Node) reachShared(peer string, addrs []netip.AddrPort, addr netip.AddrP
 	return r.link, r.err
 }
 
-// dialDirect opens a direct-only connection to the member peerName at a.
-func (n *Node) dialDirect(a netip.AddrPort, peerName string) (*neighbor, error) {
-	return n.dialLink(n.ctx, a, peerName, quicConfig())
-}
-
-// dialLink is dialDirect with a context and QUIC configuration.
+// dialLink opens a direct-only connection to the member peerName at a,
+// with a context and QUIC configuration.
 func (n *Node) dialLink(ctx context.Context, a netip.AddrPort, peerName string, conf *quic.Config) (*neighbor, error) {
 	ctx, cancel := context.WithTimeout(ctx, dialTimeout)
 	defer cancel()

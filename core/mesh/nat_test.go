@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"p2p/core/event"
+	"p2p/core/group"
 	"p2p/core/mesh"
 	"p2p/core/service"
 )
@@ -92,17 +93,17 @@ func TestRelayAndMove(t *testing.T) {
 	}
 	atA.conn = id
 	waitFor(t, 10*time.Second, "B to accept", func() bool { atB.pump(); return atB.conn != 0 })
-	path := func() mesh.Connection {
-		for _, c := range nodes[1].Connections(mesh.ConnectionDirect) {
+	path := func() group.Connection {
+		for _, c := range nodes[1].Connections(group.ConnectionDirect) {
 			if c.ConnectionID == id {
 				return c
 			}
 		}
 		t.Fatal("connection not listed")
-		return mesh.Connection{}
+		return group.Connection{}
 	}
 	c := path()
-	if c.Flags&mesh.ConnectionRelayed == 0 || c.Relay != r.g.Identity().PeerName {
+	if c.Flags&group.ConnectionRelayed == 0 || c.Relay != r.g.Identity().PeerName {
 		t.Fatalf("listed as %+v, want relayed through %s", c, r.g.Identity().PeerName)
 	}
 	var seqA, seqB uint32
@@ -157,7 +158,7 @@ func TestRelayAndMove(t *testing.T) {
 	})
 	t.Logf("%d and %d messages arrived in order across the move", seqA, seqB)
 	c = path()
-	if c.Flags&mesh.ConnectionRelayed != 0 || c.Relay != "" || c.Address.Port() != nodes[2].Addresses()[0].Port() {
+	if c.Flags&group.ConnectionRelayed != 0 || c.Relay != "" || c.Address.Port() != nodes[2].Addresses()[0].Port() {
 		t.Fatalf("after the move listed as %+v, want direct to %v", c, nodes[2].Addresses())
 	}
 	send(100)

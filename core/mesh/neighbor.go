@@ -117,8 +117,8 @@ func addrPort(a net.Addr) netip.AddrPort {
 	return netip.AddrPort{}
 }
 
-func (nb *neighbor) info() NeighborInfo {
-	return NeighborInfo{ConnectionID: nb.id, NodeID: nb.nodeID, PeerName: nb.peer, Address: nb.addr}
+func (nb *neighbor) info() group.Connection {
+	return group.Connection{Flags: group.ConnectionNeighbor, ConnectionID: nb.id, NodeID: nb.nodeID, PeerName: nb.peer, Address: nb.addr}
 }
 
 // ---- connection set-up ----

@@ -14,8 +14,6 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
-	"os"
-	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -27,33 +25,36 @@ import (
 	"p2p/core/group"
 	"p2p/core/peererr"
 	"p2p/core/record"
+	"p2p/core/wire"
 )
 
-// Options tune a Node. The zero value is what the library uses.
+// Options tune a Node. The zero value gives the defaults below; the C
+// layer fills them from the environment (P2P_LISTEN, P2P_DEGREE,
+// P2P_DISCOVERY, P2P_PORTMAP, P2P_RELAY, P2P_RELAY_RATE), core never
+// reads it.
 type Options struct {
-	// Listen is the UDP address to listen on; empty means $P2P_LISTEN if
-	// set, else every interface on a port the OS picks.
+	// Listen is the UDP address to listen on (default every interface,
+	// on a port the OS picks).
 	Listen string
-	// Degree is how many neighbours a member keeps (default $P2P_DEGREE,
-	// else 4).
+	// Degree is how many neighbours a member keeps (default 4).
 	Degree int
 	// MaxNeighbors bounds neighbours, inbound included (default 16).
 	MaxNeighbors int
 	// SyncInterval is how often a member reconciles with each neighbour it
 	// dialled, to heal any lost flood (default 30 s).
 	SyncInterval time.Duration
-	// Discovery turns on LAN discovery (default on; $P2P_DISCOVERY=0 turns
-	// it off).
+	// Discovery turns on LAN discovery (default on).
 	Discovery *bool
 	// Relay says whether and how much this member relays for others
-	// (relay.go; $P2P_RELAY=0 refuses).
+	// (relay.go).
 	Relay RelayOptions
 	// PortMapping asks the gateway for a port mapping through UPnP-IGD
-	// or NAT-PMP (default off; $P2P_PORTMAP=1 turns it on).
+	// or NAT-PMP (default off).
 	PortMapping *bool
 	// DHT configures finding the group through the mainline DHT (dht.go;
-	// default dht.OptionsFromEnv: on, public bootstrap nodes, the DHT
-	// socket on the host Listen names).
+	// the DHT socket on the host Listen names). Nil leaves the group out
+	// of the DHT; the C layer gives the library's default, on with the
+	// public bootstrap nodes unless $P2P_DHT=0.
 	DHT *dht.Options
 
 	directory func(*Node) (directory, func()) // a test's instead of the DHT
@@ -61,13 +62,7 @@ type Options struct {
 
 func (o Options) withDefaults() Options {
 	if o.Listen == "" {
-		o.Listen = os.Getenv("P2P_LISTEN")
-	}
-	if o.Listen == "" {
 		o.Listen = ":0"
-	}
-	if o.Degree <= 0 {
-		o.Degree, _ = strconv.Atoi(os.Getenv("P2P_DEGREE"))
 	}
 	if o.Degree <= 0 {
 		o.Degree = 4
@@ -79,20 +74,23 @@ func (o Options) withDefaults() Options {
 		o.SyncInterval = 30 * time.Second
 	}
 	if o.Discovery == nil {
-		on := os.Getenv("P2P_DISCOVERY") != "0"
+		on := true
 		o.Discovery = &on
 	}
 	if o.PortMapping == nil {
-		on := os.Getenv("P2P_PORTMAP") == "1"
-		o.PortMapping = &on
+		off := false
+		o.PortMapping = &off
 	}
 	if o.DHT == nil {
-		d := dht.OptionsFromEnv()
-		o.DHT = &d
+		o.DHT = &dht.Options{Off: true}
 	}
 	o.Relay = o.Relay.withDefaults()
 	return o
 }
+
+// A Data frame carries any message the API accepts: wire's limit is
+// group.MaxData (this fails to compile if they differ).
+const _ = uint(wire.MaxData-group.MaxData) + uint(group.MaxData-wire.MaxData)
 
 // Limits that keep a flood of connections or handshakes from exhausting
 // the member.
@@ -132,6 +130,9 @@ type Node struct {
 	dir        directory // the group's DHT presence (dht.go); nil without; set before the loops start
 	dirRelease func()    // releases the process's DHT node dir runs on
 
+	// mu guards neighbors through closed below (and each direct's
+	// link). Lock order: a neighbour's dataMu, then mu, then nat.mu
+	// (relayOf and isRelayAddr are called under mu).
 	mu         sync.Mutex
 	neighbors  map[uint64]*neighbor // by connection id
 	links      map[uint64]*neighbor // direct-only connections, by connection id
@@ -407,20 +408,12 @@ func (n *Node) neighborList() []*neighbor {
 }
 
 // Neighbors describes the current neighbour connections.
-func (n *Node) Neighbors() []NeighborInfo {
-	var out []NeighborInfo
+func (n *Node) Neighbors() []group.Connection {
+	var out []group.Connection
 	for _, nb := range n.neighborList() {
 		out = append(out, nb.info())
 	}
 	return out
-}
-
-// NeighborInfo is one neighbour connection, for PeerGroupEnumConnections.
-type NeighborInfo struct {
-	ConnectionID uint64
-	NodeID       uint64
-	PeerName     string
-	Address      netip.AddrPort
 }
 
 // Close takes the group offline: it withdraws this member's presence,
@@ -682,47 +675,24 @@ func (n *Node) presenceLoop() {
 	}
 }
 
-// Connection flags, as PEER_CONNECTION_FLAGS, and this library's
-// ConnectionRelayed.
-const (
-	ConnectionNeighbor uint32 = 0x1
-	ConnectionDirect   uint32 = 0x2
-	// ConnectionRelayed marks a direct connection that runs through a
-	// relay member; Address is then the relay's address it uses.
-	ConnectionRelayed uint32 = 0x4
-)
-
-// Connection is one PEER_CONNECTION_INFO: a neighbour or direct
-// connection. Address is the address the connection uses: the member's
-// own, or for a relayed one the relay's.
-type Connection struct {
-	Flags        uint32
-	ConnectionID uint64
-	NodeID       uint64
-	PeerName     string
-	Address      netip.AddrPort
-	Relay        string // peer name of the relay member, if relayed
-}
-
 // Connections lists neighbour and/or direct connections (flags:
-// ConnectionNeighbor, ConnectionDirect).
-func (n *Node) Connections(flags uint32) []Connection {
-	var out []Connection
-	if flags&ConnectionNeighbor != 0 {
-		for _, nb := range n.Neighbors() {
-			out = append(out, Connection{Flags: ConnectionNeighbor, ConnectionID: nb.ConnectionID,
-				NodeID: nb.NodeID, PeerName: nb.PeerName, Address: nb.Address})
-		}
+// group.ConnectionNeighbor, group.ConnectionDirect).
+func (n *Node) Connections(flags uint32) []group.Connection {
+	var out []group.Connection
+	if flags&group.ConnectionNeighbor != 0 {
+		out = append(out, n.Neighbors()...)
 	}
-	if flags&ConnectionDirect != 0 {
-		for _, d := range n.Directs() {
-			f := ConnectionDirect
-			if d.Relay != "" {
-				f |= ConnectionRelayed
+	if flags&group.ConnectionDirect != 0 {
+		n.mu.Lock()
+		for _, d := range n.directs {
+			c := group.Connection{Flags: group.ConnectionDirect, ConnectionID: d.id, NodeID: d.link.nodeID,
+				PeerName: d.link.peer, Address: d.link.addr, Relay: n.relayOf(d.link.addr)}
+			if c.Relay != "" {
+				c.Flags |= group.ConnectionRelayed
 			}
-			out = append(out, Connection{Flags: f, ConnectionID: d.ConnectionID,
-				NodeID: d.NodeID, PeerName: d.PeerName, Address: d.Address, Relay: d.Relay})
+			out = append(out, c)
 		}
+		n.mu.Unlock()
 	}
 	return out
 }

@@ -6,8 +6,6 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/netip"
-	"os"
-	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -39,7 +37,7 @@ import (
 // RelayOptions bound what a member relays for others. The zero value is
 // the default.
 type RelayOptions struct {
-	// Off refuses every relay request ($P2P_RELAY=0).
+	// Off refuses every relay request.
 	Off bool
 	// MaxSessions bounds the sessions relayed at once (default 16).
 	MaxSessions int
@@ -47,8 +45,7 @@ type RelayOptions struct {
 	// (default 4).
 	PerMember int
 	// Rate bounds the bytes per second forwarded in each direction of a
-	// session; datagrams beyond it are dropped (default 64 MiB/s;
-	// $P2P_RELAY_RATE in bytes per second).
+	// session; datagrams beyond it are dropped (default 64 MiB/s).
 	Rate int64
 	// MaxDuration ends a session after this long (default 1 hour); its
 	// two sides then punch again or ask for another relay.
@@ -56,9 +53,6 @@ type RelayOptions struct {
 }
 
 func (o RelayOptions) withDefaults() RelayOptions {
-	if os.Getenv("P2P_RELAY") == "0" {
-		o.Off = true
-	}
 	if o.MaxSessions <= 0 {
 		o.MaxSessions = 16
 	}
@@ -66,11 +60,7 @@ func (o RelayOptions) withDefaults() RelayOptions {
 		o.PerMember = 4
 	}
 	if o.Rate <= 0 {
-		if v, err := strconv.ParseInt(os.Getenv("P2P_RELAY_RATE"), 10, 64); err == nil && v > 0 {
-			o.Rate = v
-		} else {
-			o.Rate = 64 << 20
-		}
+		o.Rate = 64 << 20
 	}
 	if o.MaxDuration <= 0 {
 		o.MaxDuration = time.Hour

@@ -12,7 +12,6 @@ import (
 	"p2p/core/filetime"
 	"p2p/core/group"
 	"p2p/core/identity"
-	"p2p/core/mesh"
 	"p2p/core/peererr"
 	"p2p/core/record"
 	"p2p/core/session"
@@ -248,7 +247,7 @@ func (g *Group) Connect(addrs []netip.AddrPort) (already bool, err error) {
 }
 
 // Connections lists neighbour and/or direct connections.
-func (g *Group) Connections(flags uint32) (cs []mesh.Connection, err error) {
+func (g *Group) Connections(flags uint32) (cs []group.Connection, err error) {
 	err = with(g, func(s session.Session) error { cs, err = s.Connections(flags); return err })
 	return cs, err
 }

@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"runtime"
 	"sort"
 	"sync"
 
@@ -21,28 +20,11 @@ import (
 	"p2p/core/store"
 )
 
-// DefaultHome is the data directory: $P2P_HOME if set; else
-// $XDG_DATA_HOME/p2p (default ~/.local/share/p2p) on POSIX and
-// %LOCALAPPDATA%\p2p on Windows. Separate directories are separate users.
-func DefaultHome() (string, error) {
-	if h := os.Getenv("P2P_HOME"); h != "" {
-		return h, nil
-	}
-	if runtime.GOOS == "windows" {
-		if d := os.Getenv("LOCALAPPDATA"); d != "" {
-			return filepath.Join(d, "p2p"), nil
-		}
-	} else if d := os.Getenv("XDG_DATA_HOME"); d != "" {
-		return filepath.Join(d, "p2p"), nil
-	}
-	home, err := os.UserHomeDir()
-	if err != nil {
-		return "", fmt.Errorf("find the data directory: %w", err)
-	}
-	if runtime.GOOS == "windows" {
-		return filepath.Join(home, "AppData", "Local", "p2p"), nil
-	}
-	return filepath.Join(home, ".local", "share", "p2p"), nil
+// Options configure a Service. The zero Options are the defaults; the C
+// layer fills them from the environment, core never reads it.
+type Options struct {
+	// Mesh is how the groups this process hosts go online.
+	Mesh mesh.Options
 }
 
 // Service is the runtime of one data directory. It is safe for concurrent
@@ -63,9 +45,13 @@ type Service struct {
 	closed      bool
 }
 
-// New opens the runtime on the data directory home, creating it (private
-// to the user) if needed.
-func New(home string) (*Service, error) {
+// New opens the runtime on the data directory home with the default
+// Options.
+func New(home string) (*Service, error) { return Open(home, Options{}) }
+
+// Open opens the runtime on the data directory home, creating it (private
+// to the user) if needed. Separate directories are separate users.
+func Open(home string, o Options) (*Service, error) {
 	if abs, err := filepath.Abs(home); err == nil {
 		home = abs
 	}
@@ -76,7 +62,8 @@ func New(home string) (*Service, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open identity store: %w", err)
 	}
-	return &Service{home: home, ids: ids, groups: make(map[string]*shared), busy: make(map[string]chan struct{})}, nil
+	return &Service{home: home, ids: ids, groups: make(map[string]*shared), busy: make(map[string]chan struct{}),
+		meshOptions: o.Mesh}, nil
 }
 
 // Home is the data directory.
@@ -85,8 +72,8 @@ func (s *Service) Home() string { return s.home }
 // Identities is the identity store.
 func (s *Service) Identities() *identity.Store { return s.ids }
 
-// SetMeshOptions changes how groups hosted by this process go online
-// (tests use it to listen on loopback only).
+// SetMeshOptions changes Options.Mesh for the groups this process hosts
+// from now on (tests use it to listen on loopback only).
 func (s *Service) SetMeshOptions(o mesh.Options) {
 	s.mu.Lock()
 	defer s.mu.Unlock()

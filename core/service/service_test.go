@@ -105,25 +105,6 @@ func TestNewCreatesPrivateHome(t *testing.T) {
 	}
 }
 
-func TestDefaultHome(t *testing.T) {
-	t.Setenv("P2P_HOME", "/somewhere/p2p")
-	if h, err := service.DefaultHome(); err != nil || h != "/somewhere/p2p" {
-		t.Errorf("P2P_HOME: %q %v", h, err)
-	}
-	t.Setenv("P2P_HOME", "")
-	if runtime.GOOS == "windows" {
-		t.Setenv("LOCALAPPDATA", `C:\Users\u\AppData\Local`)
-		if h, err := service.DefaultHome(); err != nil || h != `C:\Users\u\AppData\Local\p2p` {
-			t.Errorf("LOCALAPPDATA: %q %v", h, err)
-		}
-		return
-	}
-	t.Setenv("XDG_DATA_HOME", "/xdg")
-	if h, err := service.DefaultHome(); err != nil || h != filepath.Join("/xdg", "p2p") {
-		t.Errorf("XDG_DATA_HOME: %q %v", h, err)
-	}
-}
-
 func TestCreateGroup(t *testing.T) {
 	svc := newService(t)
 	alice := newIdentity(t, svc, "Alice")

@@ -167,12 +167,12 @@ func (l *Local) Node() (*mesh.Node, error) {
 }
 
 // Connections lists neighbour and/or direct connections; none offline.
-func (l *Local) Connections(flags uint32) ([]mesh.Connection, error) {
-	if flags&^(mesh.ConnectionNeighbor|mesh.ConnectionDirect) != 0 {
+func (l *Local) Connections(flags uint32) ([]group.Connection, error) {
+	if flags&^(group.ConnectionNeighbor|group.ConnectionDirect) != 0 {
 		return nil, fmt.Errorf("connection flags %#x: %w", flags, peererr.ErrInvalidArg)
 	}
 	if flags == 0 {
-		flags = mesh.ConnectionNeighbor | mesh.ConnectionDirect
+		flags = group.ConnectionNeighbor | group.ConnectionDirect
 	}
 	n, err := l.Node()
 	if err != nil {

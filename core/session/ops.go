@@ -10,7 +10,6 @@ import (
 	"p2p/core/filetime"
 	"p2p/core/group"
 	"p2p/core/groupconfig"
-	"p2p/core/mesh"
 	"p2p/core/peererr"
 	"p2p/core/record"
 )
@@ -151,7 +150,7 @@ var (
 	})
 
 	opConnect              = define("Connect", func(s Session, addrs []netip.AddrPort) (bool, error) { return s.Connect(addrs) })
-	opConnections          = define("Connections", func(s Session, flags uint32) ([]mesh.Connection, error) { return s.Connections(flags) })
+	opConnections          = define("Connections", func(s Session, flags uint32) ([]group.Connection, error) { return s.Connections(flags) })
 	opOpenDirectConnection = define("OpenDirectConnection", func(s Session, r openReq) (uint64, error) {
 		return s.OpenDirectConnection(r.PeerName, r.Addr)
 	})

@@ -6,7 +6,6 @@ import (
 	"io"
 	"net"
 	"sync"
-	"syscall"
 	"time"
 	"unsafe"
 
@@ -75,7 +74,7 @@ func (l *pipeListener) Accept() (net.Conn, error) {
 		if err != nil {
 			return nil, err
 		}
-		f, err := winio.MakeOpenFile(syscall.Handle(h))
+		f, err := winio.NewOpenFile(h)
 		if err != nil {
 			windows.CloseHandle(h)
 			return nil, err

@@ -15,7 +15,6 @@ import (
 	"p2p/core/filetime"
 	"p2p/core/group"
 	"p2p/core/groupconfig"
-	"p2p/core/mesh"
 	"p2p/core/peererr"
 	"p2p/core/record"
 )
@@ -359,7 +358,7 @@ func (r *Remote) UniversalToPeerTime(t filetime.FILETIME) (filetime.FILETIME, er
 func (r *Remote) Connect(addrs []netip.AddrPort) (bool, error) { return opConnect.call(r, addrs) }
 
 // Connections lists the host's connections.
-func (r *Remote) Connections(flags uint32) ([]mesh.Connection, error) {
+func (r *Remote) Connections(flags uint32) ([]group.Connection, error) {
 	return opConnections.call(r, flags)
 }
 

@@ -15,7 +15,6 @@ import (
 	"p2p/core/filetime"
 	"p2p/core/group"
 	"p2p/core/groupconfig"
-	"p2p/core/mesh"
 	"p2p/core/record"
 )
 
@@ -53,7 +52,7 @@ type Session interface {
 	UniversalToPeerTime(t filetime.FILETIME) (filetime.FILETIME, error)
 
 	Connect(addrs []netip.AddrPort) (alreadyConnected bool, err error)
-	Connections(flags uint32) ([]mesh.Connection, error)
+	Connections(flags uint32) ([]group.Connection, error)
 	OpenDirectConnection(peerName string, addr netip.AddrPort) (uint64, error)
 	// SendData must not keep data once it returns: the C layer passes the
 	// application's own memory.

@@ -6,7 +6,6 @@ import (
 	"net"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -40,9 +39,6 @@ func unusedEndpoint(t *testing.T) string { return filepath.Join(t.TempDir(), "no
 // TestSocketIsPrivate proves that the socket Listen creates is a socket
 // only its owner may open (mode 0600).
 func TestSocketIsPrivate(t *testing.T) {
-	if runtime.GOOS == "windows" {
-		t.Skip("Unix file modes")
-	}
 	h := newHost(t)
 	fi, err := os.Lstat(h.path)
 	if err != nil {
@@ -116,17 +112,15 @@ func TestSocketPathLongDir(t *testing.T) {
 	if strings.HasPrefix(p, long) {
 		t.Fatalf("socket path %q is inside the too-long directory", p)
 	}
-	if runtime.GOOS != "windows" {
-		if !strings.HasPrefix(p, tmp+string(filepath.Separator)) {
-			t.Fatalf("socket path %q is not under the temporary directory %s", p, tmp)
-		}
-		fi, err := os.Lstat(filepath.Dir(p))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !fi.IsDir() || fi.Mode().Perm() != 0o700 {
-			t.Fatalf("socket directory %s: mode %v, want a 0700 directory", filepath.Dir(p), fi.Mode())
-		}
+	if !strings.HasPrefix(p, tmp+string(filepath.Separator)) {
+		t.Fatalf("socket path %q is not under the temporary directory %s", p, tmp)
+	}
+	fi, err := os.Lstat(filepath.Dir(p))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !fi.IsDir() || fi.Mode().Perm() != 0o700 {
+		t.Fatalf("socket directory %s: mode %v, want a 0700 directory", filepath.Dir(p), fi.Mode())
 	}
 	again, err := Endpoint(long)
 	if err != nil || again != p {
@@ -166,9 +160,6 @@ func TestSocketPathLongDir(t *testing.T) {
 // directory that other users could reach (group- or world-accessible, or
 // a symbolic link someone planted), instead of using it.
 func TestSocketPathRefusesSharedDir(t *testing.T) {
-	if runtime.GOOS == "windows" {
-		t.Skip("Unix file modes")
-	}
 	long := filepath.Join(t.TempDir(), strings.Repeat("c", 120))
 	sockDir := func(tmp string) string { return filepath.Join(tmp, "p2p-"+strconv.Itoa(os.Getuid())) }
 

@@ -99,8 +99,8 @@ func TestClosedDatabaseCode(t *testing.T) {
 	}
 	db.Close()
 	for what, err := range map[string]error{
-		"Get": func() error { _, err := db.Get(r.ID); return err }(),
-		"IDs": func() error { _, err := db.IDs(Query{}); return err }(),
+		"Get":  func() error { _, err := db.Get(r.ID); return err }(),
+		"IDs":  func() error { _, err := db.IDs(Query{}); return err }(),
 		"List": func() error { _, err := db.List(Query{}); return err }(),
 	} {
 		if !errors.Is(err, peererr.ErrInvalidGroup) {
