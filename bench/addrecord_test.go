@@ -22,7 +22,6 @@ import (
 	"p2p/core/filetime"
 	"p2p/core/group"
 	"p2p/core/identity"
-	"p2p/core/store"
 )
 
 var (
@@ -238,7 +237,7 @@ func addRecordThreadsRun(b *testing.B, n, threads int) (ours, raw1, rawN, rawGro
 	if b.Failed() {
 		b.FailNow()
 	}
-	count, err := e.DB().Count(store.Query{Type: &typ})
+	count, err := e.CountRecords(typ, false)
 	if err != nil || count != n {
 		b.Fatalf("%d records stored, want %d (%v)", count, n, err)
 	}

@@ -19,7 +19,6 @@ import (
 	"p2p/core/group"
 	"p2p/core/mesh"
 	"p2p/core/service"
-	"p2p/core/store"
 )
 
 // roleMember is a group member in its own process, on the pure-Go core
@@ -340,11 +339,11 @@ func addRecords(g *service.Group, typ uuid.UUID, n, size, batch int) (float64, e
 }
 
 func count(g *service.Group, typ uuid.UUID) int {
-	db := g.DB()
-	if db == nil {
+	e := g.Engine()
+	if e == nil {
 		return 0
 	}
-	n, _ := db.Count(store.Query{Type: &typ, IncludeDeleted: true})
+	n, _ := e.CountRecords(typ, true)
 	return n
 }
 

@@ -243,7 +243,7 @@ func TestApplyRejects(t *testing.T) {
 		m.apply(t, 0, 1, r)
 	})
 	t.Run("properties by a non-administrator", func(t *testing.T) {
-		props, err := m.a.DB().List(storeQueryType(group.PropertiesType))
+		props, err := group.StoreOf(m.a).List(storeQueryType(group.PropertiesType))
 		if err != nil || len(props) != 1 {
 			t.Fatalf("properties record: %d %v", len(props), err)
 		}
@@ -275,7 +275,7 @@ func TestApplyRejects(t *testing.T) {
 	})
 	t.Run("member record of someone else's credential", func(t *testing.T) {
 		// Carol republishes bob's member record, signed by her.
-		mr, err := m.a.DB().Get(group.MemberRecordID(gname, m.bob.PeerName))
+		mr, err := group.StoreOf(m.a).Get(group.MemberRecordID(gname, m.bob.PeerName))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -291,7 +291,7 @@ func TestApplyRejects(t *testing.T) {
 	if len(ids) != 3 {
 		t.Errorf("alice lists %d records, want 3", len(ids))
 	}
-	if err := m.a.DB().IntegrityCheck(); err != nil {
+	if err := group.StoreOf(m.a).IntegrityCheck(); err != nil {
 		t.Error(err)
 	}
 }
@@ -362,7 +362,7 @@ func TestMemberJoinedEvent(t *testing.T) {
 	rec := a.Subscribe([]event.Filter{{Type: event.RecordChanged}, {Type: event.StatusChanged}}, nil)
 	defer rec.Close()
 	introduce2 := func() {
-		r, _ := b.DB().Get(group.MemberRecordID(b.GroupPeerName(), bob.PeerName))
+		r, _ := group.StoreOf(b).Get(group.MemberRecordID(b.GroupPeerName(), bob.PeerName))
 		a.Apply([]*record.Record{r}, nil)
 	}
 	introduce2()

@@ -299,9 +299,6 @@ func (e *Engine) GroupPeerName() string { return e.groupName }
 // Identity is the identity this engine acts as.
 func (e *Engine) Identity() *identity.Identity { return e.id }
 
-// DB is the engine's database, for the network layer.
-func (e *Engine) DB() *store.DB { return e.db }
-
 // GroupKey is the group's public key, the root of every credential.
 func (e *Engine) GroupKey() ed25519.PublicKey { return e.groupKey }
 
@@ -505,18 +502,28 @@ func subjectOf(id *identity.Identity) credential.Subject {
 	return credential.Subject{PeerName: id.PeerName, FriendlyName: id.FriendlyName, Key: id.PublicKey()}
 }
 
-// FriendlyNameIn reads a group's friendly name from its database without
-// opening an engine, for listings.
-func FriendlyNameIn(db *store.DB, groupName string) string {
-	if r, err := db.Get(propertiesRecordID(groupName)); err == nil {
+// Describe reads the peer name and friendly name of the group whose
+// database is at path without opening an engine, for listings.
+func Describe(path string) (groupPeerName, friendlyName string, err error) {
+	db, err := store.Open(path, "")
+	if err != nil {
+		return "", "", err
+	}
+	defer db.Close()
+	name, err := db.Meta(metaGroupName)
+	if err != nil {
+		return "", "", err
+	}
+	groupPeerName = string(name)
+	if r, err := db.Get(propertiesRecordID(groupPeerName)); err == nil {
 		if p, err := unmarshalProperties(r.Data); err == nil {
-			return p.FriendlyName
+			return groupPeerName, p.FriendlyName, nil
 		}
 	}
 	if b, err := db.Meta(metaProps); err == nil {
 		if p, err := unmarshalProperties(b); err == nil {
-			return p.FriendlyName
+			return groupPeerName, p.FriendlyName, nil
 		}
 	}
-	return ""
+	return groupPeerName, "", nil
 }

@@ -59,7 +59,7 @@ func TestExportImportDatabase(t *testing.T) {
 	if _, err := b.GetRecord(del); !errors.Is(err, peererr.ErrRecordNotFound) {
 		t.Errorf("deleted record: %v", err)
 	}
-	if tomb, err := b.DB().Get(del); err != nil || !tomb.Deleted() {
+	if tomb, err := group.StoreOf(b).Get(del); err != nil || !tomb.Deleted() {
 		t.Errorf("tombstone not imported: %v %v", tomb, err)
 	}
 	if b.Properties().FriendlyName != "renamed" {

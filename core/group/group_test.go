@@ -99,7 +99,7 @@ func (w *world) join(admin *group.Engine, id *identity.Identity, expires filetim
 // introduce hands the member record of joined to e, as a neighbour would.
 func introduce(t *testing.T, e, joined *group.Engine) {
 	t.Helper()
-	r, err := joined.DB().Get(group.MemberRecordID(joined.GroupPeerName(), joined.Identity().PeerName))
+	r, err := group.StoreOf(joined).Get(group.MemberRecordID(joined.GroupPeerName(), joined.Identity().PeerName))
 	if err != nil {
 		t.Fatalf("member record of joiner: %v", err)
 	}
@@ -137,7 +137,7 @@ func add(t *testing.T, e *group.Engine, n group.NewRecord) uuid.UUID {
 // by id, as its hash: equal snapshots mean an unchanged database.
 func snapshot(t *testing.T, e *group.Engine) map[uuid.UUID][32]byte {
 	t.Helper()
-	recs, err := e.DB().List(store.Query{IncludeDeleted: true})
+	recs, err := group.StoreOf(e).List(store.Query{IncludeDeleted: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -372,7 +372,7 @@ func TestPasswordGroup(t *testing.T) {
 	_, err = b.AddRecord(newRec("x"))
 	wantCode(t, err, peererr.ErrGroupNotReady)
 	for _, e := range []*group.Engine{a, b} {
-		dir := filepath.Dir(e.DB().Path())
+		dir := filepath.Dir(group.StoreOf(e).Path())
 		ents, _ := os.ReadDir(dir)
 		for _, ent := range ents {
 			data, _ := os.ReadFile(filepath.Join(dir, ent.Name()))
@@ -468,7 +468,7 @@ func TestOpenCloseReopen(t *testing.T) {
 	}
 	// Still writable.
 	add(t, r, newRec("three"))
-	if err := r.DB().IntegrityCheck(); err != nil {
+	if err := group.StoreOf(r).IntegrityCheck(); err != nil {
 		t.Error(err)
 	}
 }
@@ -691,13 +691,13 @@ func TestPropertiesReplicate(t *testing.T) {
 	sub := b.Subscribe([]event.Filter{{Type: event.PropertyChanged}}, nil)
 	defer sub.Close()
 	propsRec := func() *record.Record {
-		recs, err := a.DB().List(store.Query{Type: &group.PropertiesType})
+		recs, err := group.StoreOf(a).List(store.Query{Type: &group.PropertiesType})
 		if err != nil || len(recs) != 1 {
 			t.Fatalf("properties record: %d, %v", len(recs), err)
 		}
 		return recs[0]
 	}
-	am, _ := a.DB().Get(group.MemberRecordID(a.GroupPeerName(), alice.PeerName))
+	am, _ := group.StoreOf(a).Get(group.MemberRecordID(a.GroupPeerName(), alice.PeerName))
 	stored, rejected, err := b.Apply([]*record.Record{am, propsRec()}, nil)
 	if err != nil || stored != 2 || rejected != 0 {
 		t.Fatalf("creator's properties record at a member: stored %d rejected %d err %v", stored, rejected, err)
@@ -728,7 +728,7 @@ func TestMemberDataLifetimeApplies(t *testing.T) {
 	w := newWorld(t)
 	alice := w.identity("Alice")
 	a := w.create(alice, group.Properties{MemberDataLifetime: group.MinMemberDataLifetime})
-	r, err := a.DB().Get(group.MemberRecordID(a.GroupPeerName(), alice.PeerName))
+	r, err := group.StoreOf(a).Get(group.MemberRecordID(a.GroupPeerName(), alice.PeerName))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -781,7 +781,7 @@ func testPropertiesOutliveTheirWriter(t *testing.T) {
 	if err := b.SetProperties(p); err != nil {
 		t.Fatal(err)
 	}
-	recs, _ := b.DB().List(store.Query{Type: &group.PropertiesType})
+	recs, _ := group.StoreOf(b).List(store.Query{Type: &group.PropertiesType})
 	if stored, _, err := a.Apply(recs, nil); err != nil || stored != 1 {
 		t.Fatalf("bob's properties at alice: %d %v", stored, err)
 	}
@@ -790,7 +790,7 @@ func testPropertiesOutliveTheirWriter(t *testing.T) {
 	}
 	time.Sleep(time.Until(end.Time()) + time.Minute) // bob's credential ends
 	synctest.Wait()
-	if n, _ := a.DB().Count(store.Query{Type: &group.PropertiesType, IncludeDeleted: true}); n != 1 {
+	if n, _ := group.StoreOf(a).Count(store.Query{Type: &group.PropertiesType, IncludeDeleted: true}); n != 1 {
 		t.Errorf("alice holds %d properties records after bob's credential ended", n)
 	}
 	path := w.dbPath(alice)(a.GroupPeerName())

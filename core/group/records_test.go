@@ -157,7 +157,7 @@ func TestUpdateDeleteVersions(t *testing.T) {
 		t.Errorf("deleted record still listed: %v", ids)
 	}
 	// The tombstone is stored, signed, one version up, without data.
-	tomb, err := a.DB().Get(id)
+	tomb, err := group.StoreOf(a).Get(id)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -273,7 +273,7 @@ func TestOwnership(t *testing.T) {
 		t.Fatalf("bob updates his own record: %v", err)
 	}
 	// Alice, an administrator, may change bob's record once she has it.
-	r, _ := b.DB().Get(bobRec)
+	r, _ := group.StoreOf(b).Get(bobRec)
 	if stored, rejected, err := a.Apply([]*record.Record{r}, nil); stored != 1 || rejected != 0 || err != nil {
 		t.Fatalf("apply bob's record at alice: %d %d %v", stored, rejected, err)
 	}
@@ -375,7 +375,7 @@ func testExpiry(t *testing.T) {
 	if _, err := a.GetRecord(short); !errors.Is(err, peererr.ErrRecordNotFound) {
 		t.Errorf("expired record: %v", err)
 	}
-	if _, err := a.DB().Get(gone); !errors.Is(err, peererr.ErrRecordNotFound) {
+	if _, err := group.StoreOf(a).Get(gone); !errors.Is(err, peererr.ErrRecordNotFound) {
 		t.Errorf("expired tombstone still stored: %v", err)
 	}
 	if ids, _ := a.RecordIDs(nil); !slices.Equal(ids, []uuid.UUID{keep}) {
@@ -409,7 +409,7 @@ func testExpiryAcrossReopen(t *testing.T) {
 		t.Errorf("record expired while closed: %v", err)
 	}
 	synctest.Wait()
-	if _, err := r.DB().Get(id); !errors.Is(err, peererr.ErrRecordNotFound) {
+	if _, err := group.StoreOf(r).Get(id); !errors.Is(err, peererr.ErrRecordNotFound) {
 		t.Fatalf("record that expired while closed never removed: %v", err)
 	}
 }
@@ -443,7 +443,7 @@ func TestIssueCredentials(t *testing.T) {
 	if ids, _ := a.RecordIDs(nil); len(ids) != 0 {
 		t.Errorf("credential listed as application record: %v", ids)
 	}
-	creds, err := a.DB().List(storeQueryType(group.CredentialType))
+	creds, err := group.StoreOf(a).List(storeQueryType(group.CredentialType))
 	if err != nil || len(creds) != 1 {
 		t.Fatalf("stored credentials %d, %v", len(creds), err)
 	}
@@ -456,7 +456,7 @@ func TestIssueCredentials(t *testing.T) {
 	}
 	// Bob picks up the stored credential when it arrives, with its
 	// issuer's member record.
-	am, err := a.DB().Get(group.MemberRecordID(a.GroupPeerName(), alice.PeerName))
+	am, err := group.StoreOf(a).Get(group.MemberRecordID(a.GroupPeerName(), alice.PeerName))
 	if err != nil {
 		t.Fatal(err)
 	}

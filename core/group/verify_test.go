@@ -56,7 +56,7 @@ func TestCheckGivesTheSingleVerdict(t *testing.T) {
 func TestCheckAheadOfStore(t *testing.T) {
 	m := newMembers(t)
 	c := m.w.join(m.a, m.carol, expiresIn(30*24*time.Hour))
-	carolMember, err := c.DB().Get(group.MemberRecordID(c.GroupPeerName(), m.carol.PeerName))
+	carolMember, err := group.StoreOf(c).Get(group.MemberRecordID(c.GroupPeerName(), m.carol.PeerName))
 	if err != nil {
 		t.Fatal(err)
 	}

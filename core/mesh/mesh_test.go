@@ -16,7 +16,6 @@ import (
 	"p2p/core/mesh"
 	"p2p/core/peererr"
 	"p2p/core/service"
-	"p2p/core/store"
 )
 
 var recType = uuid.MustParse("6b29fc40-ca47-1067-b31d-00dd010662da")
@@ -96,7 +95,7 @@ func add(t *testing.T, g *service.Group, data string) uuid.UUID {
 }
 
 func count(g *service.Group) int {
-	n, _ := g.DB().Count(store.Query{Type: &recType, IncludeDeleted: true})
+	n, _ := g.Engine().CountRecords(recType, true)
 	return n
 }
 

@@ -439,7 +439,7 @@ func (nb *neighbor) memberRecordFor(r *record.Record) *record.Record {
 	if sent {
 		return nil
 	}
-	m, err := nb.n.e.DB().Get(group.MemberRecordID(nb.n.e.GroupPeerName(), r.ModifiedByID))
+	m, err := nb.n.e.MemberRecord(r.ModifiedByID)
 	if err != nil {
 		return nil
 	}

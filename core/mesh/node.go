@@ -105,7 +105,7 @@ const (
 // Node is one group online: the QUIC endpoint and its neighbours. It
 // implements group.Network.
 type Node struct {
-	e      *group.Engine
+	e      engine
 	opts   Options
 	nodeID uint64
 	log    *slog.Logger
@@ -173,6 +173,10 @@ type candidate struct {
 // Start takes e online: it listens, publishes this member's presence and
 // starts finding and keeping neighbours, beginning with extra addresses.
 func Start(e *group.Engine, extra []netip.AddrPort, opts Options) (*Node, error) {
+	return start(e, extra, opts)
+}
+
+func start(e engine, extra []netip.AddrPort, opts Options) (*Node, error) {
 	opts = opts.withDefaults()
 	var idb [8]byte
 	rand.Read(idb[:])
@@ -191,7 +195,7 @@ func Start(e *group.Engine, extra []netip.AddrPort, opts Options) (*Node, error)
 	}
 	n.nat.init()
 	n.connIDs.Store(binary.BigEndian.Uint64(idb[:]) >> 16 << 8) // ids start somewhere random, never reused
-	idx, err := loadIndex(e.DB())
+	idx, err := loadIndex(e)
 	if err != nil {
 		return nil, err
 	}

@@ -12,7 +12,6 @@ import (
 	"p2p/core/group"
 	"p2p/core/recon"
 	"p2p/core/record"
-	"p2p/core/store"
 	"p2p/core/wire"
 )
 
@@ -48,10 +47,11 @@ type index struct {
 	claimed map[[32]byte]struct{}           // digests of the received records being verified or stored
 }
 
-func loadIndex(db *store.DB) (*index, error) {
+// loadIndex reads the id and digest of every stored record.
+func loadIndex(e engine) (*index, error) {
 	x := &index{m: make(map[[recon.IDSize]byte][recon.HashSize]byte), changed: make(map[[recon.IDSize]byte]struct{}),
 		claimed: make(map[[32]byte]struct{})}
-	err := db.Digests(func(id, hash []byte) {
+	err := e.RecordDigests(func(id, hash []byte) {
 		var k [recon.IDSize]byte
 		var v [recon.HashSize]byte
 		copy(k[:], id)
@@ -194,7 +194,7 @@ func (nb *neighbor) sendSpan(sp recon.Span) bool {
 	var batch []*record.Record
 	size := 0
 	ok := true
-	err := nb.n.e.DB().WithRange(sp.Lower, sp.Upper, func(r *record.Record) bool {
+	err := nb.n.e.RecordsInRange(sp.Lower, sp.Upper, func(r *record.Record) bool {
 		batch = append(batch, r)
 		size += len(r.Data) + 256
 		if size >= recordsFrame {
@@ -330,7 +330,7 @@ func (nb *neighbor) awaitReply(round uint64) (*wire.RangeReply, error) {
 func (nb *neighbor) records(items []recon.Item) []*record.Record {
 	out := make([]*record.Record, 0, len(items))
 	for _, it := range items {
-		if r, err := nb.n.e.DB().Get(uuid.UUID(it.ID)); err == nil {
+		if r, err := nb.n.e.StoredRecord(uuid.UUID(it.ID)); err == nil {
 			out = append(out, r)
 		}
 	}

@@ -15,7 +15,6 @@ import (
 	"p2p/core/peererr"
 	"p2p/core/record"
 	"p2p/core/session"
-	"p2p/core/store"
 )
 
 // Group is one handle on an open group: an HGROUP. Every handle of this
@@ -106,14 +105,6 @@ func (g *Group) Engine() *group.Engine {
 		return nil
 	}
 	return g.sh.local.E
-}
-
-// DB is the group's database when this process hosts it, else nil.
-func (g *Group) DB() *store.DB {
-	if e := g.Engine(); e != nil {
-		return e.DB()
-	}
-	return nil
 }
 
 // Status returns the PEER_GROUP_STATUS flags (0 once closed).

@@ -17,7 +17,6 @@ import (
 	"p2p/core/mesh"
 	"p2p/core/peererr"
 	"p2p/core/peername"
-	"p2p/core/store"
 )
 
 // Options configure a Service. The zero Options are the defaults; the C
@@ -133,7 +132,7 @@ func (s *Service) Groups(identityName string) ([]NamePair, error) {
 		if _, err := os.Stat(path); err != nil {
 			continue
 		}
-		name, friendly, err := describeGroup(path)
+		name, friendly, err := group.Describe(path)
 		if err != nil {
 			continue
 		}
@@ -141,20 +140,6 @@ func (s *Service) Groups(identityName string) ([]NamePair, error) {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].PeerName < out[j].PeerName })
 	return out, nil
-}
-
-// describeGroup reads a group's name and friendly name from its database.
-func describeGroup(path string) (name, friendly string, err error) {
-	db, err := store.Open(path, "")
-	if err != nil {
-		return "", "", err
-	}
-	defer db.Close()
-	n, err := db.Meta("group")
-	if err != nil {
-		return "", "", err
-	}
-	return string(n), group.FriendlyNameIn(db, string(n)), nil
 }
 
 // DeleteIdentity deletes an identity and its keys; it fails with

@@ -505,7 +505,7 @@ func TestExportImportConfig(t *testing.T) {
 	if _, err := g.GetRecord(local); !errors.Is(err, peererr.ErrRecordNotFound) {
 		t.Errorf("overwritten group still holds the local record: %v", err)
 	}
-	if err := g.DB().IntegrityCheck(); err != nil {
+	if err := g.Engine().IntegrityCheck(); err != nil {
 		t.Error(err)
 	}
 	if names := groupNames(t, home, idName); !slices.Equal(names, []string{groupName}) {
