@@ -291,7 +291,7 @@ func (d *direct) send(typ uuid.UUID, data []byte) error {
 		}
 		if !errors.Is(err, quic.ErrWouldBlock) {
 			d.werr = err
-			go d.close(false)
+			d.n.run(func() { d.close(false) }) // close takes wmu
 			return fmt.Errorf("send on connection %d: %v: %w", d.id, err, peererr.ErrConnectionNotFound)
 		}
 	}
@@ -566,7 +566,12 @@ func (n *Node) releaseLink(nb *neighbor) {
 	}
 	n.mu.Unlock()
 	if last {
-		time.AfterFunc(time.Second, func() {
+		n.run(func() {
+			select {
+			case <-time.After(time.Second):
+			case <-n.ctx.Done():
+				return // shutdown closes every link
+			}
 			n.mu.Lock()
 			still := nb.refs <= 0
 			n.mu.Unlock()

@@ -44,10 +44,10 @@ func (n *Node) discoveryLoop() {
 		return
 	}
 	defer ln.Close()
-	go func() {
+	n.run(func() {
 		<-n.ctx.Done()
 		ln.Close()
-	}()
+	})
 	n.run(func() { n.announceLoop() })
 	tag := n.discoveryTag()
 	buf := make([]byte, 64)

@@ -629,7 +629,7 @@ func (n *Node) addNeighbor(nb *neighbor) bool {
 			return false
 		}
 		delete(n.neighbors, id)
-		go other.close(errDuplicate)
+		n.run(func() { other.close(errDuplicate) }) // close takes mu
 	}
 	n.neighbors[nb.id] = nb
 	n.mu.Unlock()

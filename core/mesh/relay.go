@@ -210,7 +210,12 @@ func (n *Node) relayRequest(from *neighbor, m *wire.Relay) {
 		s.close(fmt.Errorf("target gone: %w", peererr.ErrConnectionFailed), peererr.ErrConnectionFailed.HR)
 		return
 	}
-	time.AfterFunc(relaySetupTimeout, func() {
+	n.run(func() {
+		select {
+		case <-time.After(relaySetupTimeout):
+		case <-n.ctx.Done():
+			return // closeRelays ends every session
+		}
 		s.mu.Lock()
 		ready := s.ready
 		s.mu.Unlock()
