@@ -145,7 +145,9 @@ vet:
 	$(STATICCHECK) ./...
 	GOOS=windows CC=$(MINGW) $(STATICCHECK) . ./core/... ./handles/...
 
-gotest:
+# gotest's C, Wine and package tests load what build, windows and wine
+# make, so it makes them first (up to date, they cost nothing).
+gotest: build windows wine
 	P2P_WINEPREFIX=$(CURDIR)/$(WINEDIR)/prefix $(GO) test -race -count=1 -timeout 20m ./...
 
 test: deps vet build windows wine gotest wine-gotest test-install test-python test-dotnet

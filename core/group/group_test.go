@@ -160,21 +160,6 @@ func sameSnapshot(a, b map[uuid.UUID][32]byte) bool {
 	return true
 }
 
-// waitEvent returns the next event of sub, waiting up to d.
-func waitEvent(t *testing.T, sub *event.Subscription, d time.Duration) event.Event {
-	t.Helper()
-	deadline := time.Now().Add(d)
-	for {
-		if ev, ok := sub.Next(); ok {
-			return ev
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("no event within %v", d)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-}
-
 func nextEvent(t *testing.T, sub *event.Subscription) event.Event {
 	t.Helper()
 	ev, ok := sub.Next()

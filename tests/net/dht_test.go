@@ -5,6 +5,7 @@ import (
 	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/binary"
+	"fmt"
 	"net"
 	"net/netip"
 	"os"
@@ -226,7 +227,7 @@ func TestDHTConnectionFailed(t *testing.T) {
 		offlineInvite(t, a, b)
 		start := time.Now()
 		b.OK("connect")
-		waitEvent(t, b, "connfail:0x80632094", 30*time.Second)
+		waitEvent(t, b, fmt.Sprintf("connfail:0x%08x", hrNoMembersFound), 30*time.Second)
 		t.Logf("(d) DHT %s: CONNECTION_FAILED, PEER_E_NO_MEMBERS_FOUND, after %v", tag, time.Since(start).Round(time.Millisecond))
 		if _, err := b.Do(time.Minute, "wait-ready 0"); err == nil {
 			t.Fatal("ready without any member")
