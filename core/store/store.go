@@ -26,7 +26,10 @@ import (
 	"p2p/core/record"
 )
 
-const schema = `
+// Schema creates the tables and indexes of a database (every statement
+// IF NOT EXISTS). The benchmarks' raw SQLite anchor uses it too, so that
+// it inserts into the same table with the same indexes.
+const Schema = `
 CREATE TABLE IF NOT EXISTS meta (
 	key   TEXT PRIMARY KEY,
 	value BLOB NOT NULL
@@ -130,7 +133,7 @@ func Open(path, groupPeerName string) (*DB, error) {
 
 func (db *DB) init() error {
 	ctx := context.Background()
-	if _, err := db.w.ExecContext(ctx, schema); err != nil {
+	if _, err := db.w.ExecContext(ctx, Schema); err != nil {
 		return fmt.Errorf("create schema in %s: %w", db.path, db.mapErr(err, peererr.ErrInvalidDatabase))
 	}
 	// A damaged file is refused here, with its code, rather than half

@@ -13,6 +13,7 @@ import (
 	_ "github.com/mattn/go-sqlite3"
 
 	"p2p/core/filetime"
+	"p2p/core/store"
 )
 
 // RawSQLite is the anchor of the AddRecord benchmarks: a database with
@@ -25,34 +26,6 @@ type RawSQLite struct {
 	rows []rawRow
 	next atomic.Int64 // index of the next row to insert
 }
-
-// rawSchema is core/store's schema (meta and records tables, the same
-// columns and indexes).
-const rawSchema = `
-CREATE TABLE IF NOT EXISTS meta (
-	key   TEXT PRIMARY KEY,
-	value BLOB NOT NULL
-);
-CREATE TABLE IF NOT EXISTS records (
-	id         BLOB NOT NULL UNIQUE,
-	type       BLOB NOT NULL,
-	version    INTEGER NOT NULL,
-	flags      INTEGER NOT NULL,
-	creator    TEXT NOT NULL,
-	modifier   TEXT NOT NULL,
-	attributes TEXT NOT NULL,
-	created    INTEGER NOT NULL,
-	expires    INTEGER NOT NULL,
-	modified   INTEGER NOT NULL,
-	data       BLOB NOT NULL,
-	signature  BLOB NOT NULL,
-	hash       BLOB NOT NULL,
-	seq        INTEGER NOT NULL
-);
-CREATE INDEX IF NOT EXISTS records_type ON records(type);
-CREATE INDEX IF NOT EXISTS records_expires ON records(expires);
-CREATE INDEX IF NOT EXISTS records_seq ON records(seq);
-`
 
 type rawRow struct {
 	id, typ, data, sig, hash []byte
@@ -78,7 +51,7 @@ func OpenRawSQLite(path string, n, size, conns int) (*RawSQLite, error) {
 	}
 	db.SetMaxOpenConns(conns)
 	db.SetMaxIdleConns(conns)
-	if _, err := db.Exec(rawSchema); err != nil {
+	if _, err := db.Exec(store.Schema); err != nil { // the library's own tables and indexes
 		db.Close()
 		return nil, err
 	}
