@@ -557,7 +557,12 @@ func (nb *neighbor) close(err error) {
 	if !nb.directOnly {
 		nb.n.removeNeighbor(nb)
 	}
-	nb.n.log.Info("neighbour disconnected", "peer", nb.peer, "conn", nb.id, "err", err)
+	// The path's round-trip estimates say how long the connection took to
+	// give up on a silent peer: QUIC waits the idle timeout or three probe
+	// timeouts (about 3 x (srtt + 4 x rttvar)), whichever is longer.
+	st := nb.conn.ConnectionStats()
+	nb.n.log.Info("neighbour disconnected", "peer", nb.peer, "conn", nb.id, "err", err,
+		"srtt", st.SmoothedRTT, "rttvar", st.MeanDeviation, "latest_rtt", st.LatestRTT)
 }
 
 // validTo is when a credential chain stops verifying: its shortest link.
