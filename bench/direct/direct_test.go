@@ -91,7 +91,8 @@ func BenchmarkDirect(b *testing.B) {
 		a, z, conn := cPair(b, dir, peerBin)
 		qs, qc := rawPair(b, dir, "quic")
 		ts, tc := rawPair(b, dir, "tcp")
-		fs, fc := floorPair(b, dir, floorBin)
+		fs, fc := floorPair(b, dir, floorBin, "server", pingSize)
+		_, ftc := floorPair(b, dir, floorBin, "sink", thrSize)
 		for _, cond := range conditions(b) {
 			var r results
 			stop := cond.start(b, dir)
@@ -99,7 +100,9 @@ func BenchmarkDirect(b *testing.B) {
 				o := mbps(thr, cSend(b, a, z, conn, thr, thrSize))
 				q := mbps(thr, rawSend(b, qc, qs, thr, thrSize))
 				t := mbps(thr, rawSend(b, tc, ts, thr, thrSize))
+				f := mbps(thr, floorSend(b, ftc, thr))
 				r.oursThr, r.quicThr, r.tcpThr = append(r.oursThr, o), append(r.quicThr, q), append(r.tcpThr, t)
+				r.floorThr = append(r.floorThr, f)
 
 				var op50, op99, qp50, qp99, fp50, fp99 float64
 				ocpu := cpuPerRound(ping, func() { op50, op99 = cPing(b, a, z, conn, ping) }, a, z)
@@ -113,10 +116,10 @@ func BenchmarkDirect(b *testing.B) {
 				qr := float64(rate) / rawSend(b, qc, qs, rate, rateSize)
 				r.oursRate, r.quicRate = append(r.oursRate, or), append(r.quicRate, qr)
 
-				line := fmt.Sprintf("%s run %d: 64 KiB: ours %.0f MB/s, quic-go %.0f MB/s, TCP %.0f MB/s; "+
+				line := fmt.Sprintf("%s run %d: 64 KiB: ours %.0f MB/s, quic-go %.0f MB/s, TCP %.0f MB/s, C-thread floor %.0f MB/s; "+
 					"ping-pong p50/p99: ours %.0f/%.0f us, quic-go %.0f/%.0f us, C-thread floor %.0f/%.0f us; "+
 					"CPU per round trip: ours %.0f us, quic-go %.0f us, floor %.0f us; 100 B: ours %.0f msg/s, quic-go %.0f msg/s",
-					cond.name, run+1, o, q, t, op50, op99, qp50, qp99, fp50, fp99, ocpu, qcpu, fcpu, or, qr)
+					cond.name, run+1, o, q, t, f, op50, op99, qp50, qp99, fp50, fp99, ocpu, qcpu, fcpu, or, qr)
 				b.Log(line)
 				fmt.Println("direct", line)
 			}
@@ -130,7 +133,7 @@ func mbps(n int, secs float64) float64 { return float64(n) * thrSize / secs / 1e
 
 // results are one condition's figures, one entry per run.
 type results struct {
-	oursThr, quicThr, tcpThr           []float64
+	oursThr, quicThr, tcpThr, floorThr []float64
 	oursP50, oursP99, quicP50, quicP99 []float64
 	floorP50, floorP99                 []float64
 	oursCPU, quicCPU, floorCPU         []float64
@@ -160,6 +163,10 @@ func (r *results) report(b *testing.B, cond string, thr, ping, rate int) {
 		"raw quic-go stream "+s(r.quicThr).Format("%.0f"), thrRatio.Format("%.2f"), "ratio >= 0.90", thrRatio.Median >= 0.9)
 	harness.Summary("  same, against TCP loopback, MB/s", s(r.oursThr).Format("%.0f"),
 		"TCP "+s(r.tcpThr).Format("%.0f"), s(ratios(r.oursThr, r.tcpThr)).Format("%.2f"), "", false)
+	harness.Summary("  same, against the C-thread floor (a C thread sends, one woken through an eventfd takes each), MB/s",
+		s(r.oursThr).Format("%.0f"), "floor "+s(r.floorThr).Format("%.0f"), s(ratios(r.oursThr, r.floorThr)).Format("%.2f"), "", false)
+	harness.Summary("  C-thread floor against raw quic-go, MB/s", s(r.floorThr).Format("%.0f"),
+		"raw quic-go "+s(r.quicThr).Format("%.0f"), s(ratios(r.floorThr, r.quicThr)).Format("%.2f"), "", false)
 	harness.Summary(fmt.Sprintf("direct (C ABI, %s): ping-pong 64 B p50 against the C-thread floor, %d round trips, us", cond, ping),
 		s(r.oursP50).Format("%.0f"), "floor "+s(r.floorP50).Format("%.0f"), floorRatio.Format("%.2f"), "ratio <= 1.20", floorRatio.Median <= 1.2)
 	harness.Summary("  same, p99, us", s(r.oursP99).Format("%.0f"), "floor "+s(r.floorP99).Format("%.0f"),
@@ -210,11 +217,13 @@ func buildFloor(b *testing.B, dir string) string {
 	return bin
 }
 
-// floorPair starts a cfloor server and a client connected to it.
-func floorPair(b *testing.B, dir, bin string) (server, client *harness.Proc) {
+// floorPair starts a cfloor server (mode "server" echoes every message,
+// "sink" only the last of a send) for size-byte messages and a client
+// connected to it.
+func floorPair(b *testing.B, dir, bin, mode string, size int) (server, client *harness.Proc) {
 	b.Helper()
 	var err error
-	server, err = harness.Spawn("floor-server", dir, bin, []string{"server", strconv.Itoa(pingSize)}, nil)
+	server, err = harness.Spawn("floor-"+mode, dir, bin, []string{mode, strconv.Itoa(size)}, nil)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -223,7 +232,7 @@ func floorPair(b *testing.B, dir, bin string) (server, client *harness.Proc) {
 	if err != nil || !strings.HasPrefix(l, "addr ") {
 		b.Fatalf("floor server: %q %v", l, err)
 	}
-	client, err = harness.Spawn("floor-client", dir, bin, []string{"client", strings.TrimPrefix(l, "addr "), strconv.Itoa(pingSize)}, nil)
+	client, err = harness.Spawn("floor-client-"+mode, dir, bin, []string{"client", strings.TrimPrefix(l, "addr "), strconv.Itoa(size)}, nil)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -238,6 +247,13 @@ func floorPing(b *testing.B, client *harness.Proc, n int) (p50, p99 float64) {
 	ok(b, client, time.Minute, "ping %d", warmup)
 	f := strings.Fields(ok(b, client, 10*time.Minute, "ping %d", n))
 	return float(b, f[0]), float(b, f[1])
+}
+
+// floorSend sends n 64 KiB messages from the floor's C thread to its sink
+// and returns the seconds until the last one's echo.
+func floorSend(b *testing.B, client *harness.Proc, n int) float64 {
+	b.Helper()
+	return float(b, ok(b, client, 10*time.Minute, "send %d", n))
 }
 
 // ok sends a command and returns the answer after "ok".

@@ -61,6 +61,40 @@ static void *ping(void *arg) {
     return NULL;
 }
 
+/* sink takes every message and echoes only those whose first byte is not
+ * zero (the last of a throughput run), until the stream closes. */
+static void *sink(void *arg) {
+    struct job *j = arg;
+    char *buf = malloc((size_t)j->size);
+    for (;;) {
+        int got;
+        while ((got = floorTake(buf, j->size)) > 0)
+            if (buf[0]) floorSend(buf, got);
+        if (got < 0) break;
+        wait_fd(j->fd);
+    }
+    free(buf);
+    return NULL;
+}
+
+/* blast sends n messages, the last marked, and waits for its echo; it
+ * stores the time that took in rtt[0]. */
+static void *blast(void *arg) {
+    struct job *j = arg;
+    char *buf = calloc(1, (size_t)j->size);
+    uint64_t t0 = now_ns();
+    for (j->done = 0; j->done < j->n; j->done++) {
+        buf[0] = j->done == j->n - 1;
+        floorSend(buf, j->size);
+    }
+    int got;
+    while ((got = floorTake(buf, j->size)) == 0) wait_fd(j->fd);
+    if (got < 0) j->done = 0;
+    j->rtt[0] = now_ns() - t0;
+    free(buf);
+    return NULL;
+}
+
 static int run(void *(*fn)(void *), struct job *j) {
     pthread_t t;
     if (pthread_create(&t, NULL, fn, j) != 0) return -1;
@@ -70,6 +104,16 @@ static int run(void *(*fn)(void *), struct job *j) {
 int cfloor_pong(int fd, int size) {
     struct job j = {.fd = fd, .size = size};
     return run(pong, &j);
+}
+
+int cfloor_sink(int fd, int size) {
+    struct job j = {.fd = fd, .size = size};
+    return run(sink, &j);
+}
+
+long cfloor_blast(int fd, int size, long n, uint64_t *ns) {
+    struct job j = {.fd = fd, .size = size, .n = n, .rtt = ns};
+    return run(blast, &j) == 0 ? j.done : -1;
 }
 
 long cfloor_ping(int fd, int size, long n, uint64_t *rtt) {

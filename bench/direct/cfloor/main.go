@@ -11,8 +11,16 @@
 //
 //	cfloor server <size>          prints "addr <ip:port>", then echoes
 //	                              size-byte messages on one stream
+//	cfloor sink <size>            the same, but echoes only marked messages
 //	cfloor client <addr> <size>   commands on stdin: ping <n>
 //	                              -> ok <p50 us> <p99 us> <mean us>
+//	                              send <n> (to a sink: n messages, the
+//	                              last marked, until its echo)
+//	                              -> ok <seconds>
+//
+// The sink and send are the floor of the throughput figure: a C thread
+// sends through one call into Go each, and the receiving C thread takes
+// each message through one call, woken through the eventfd.
 package main
 
 /*
@@ -65,21 +73,34 @@ func floorTake(p *C.char, n C.int) C.int {
 	}
 	m := side.queue[0]
 	side.queue = side.queue[1:]
-	return C.int(copy(unsafe.Slice((*byte)(unsafe.Pointer(p)), int(n)), m))
+	c := copy(unsafe.Slice((*byte)(unsafe.Pointer(p)), int(n)), m)
+	buffers.Put(&m)
+	return C.int(c)
 }
 
-// floorSend writes n bytes at p to the stream.
+// buffers recycles received messages once taken, so that receiving costs
+// no allocation per message.
+var buffers sync.Pool
+
+// floorSend writes n bytes at p to the stream. quic-go's Write returns
+// once it has taken every byte into its frames, so the C memory is
+// written without a copy into Go's.
 //
 //export floorSend
 func floorSend(p *C.char, n C.int) {
-	side.stream.Write(C.GoBytes(unsafe.Pointer(p), n))
+	side.stream.Write(unsafe.Slice((*byte)(unsafe.Pointer(p)), int(n)))
 }
 
 // receive queues each size-byte message and signals the eventfd.
 func receive(size int) {
 	one := []byte{1, 0, 0, 0, 0, 0, 0, 0}
 	for {
-		m := make([]byte, size)
+		var m []byte
+		if b, ok := buffers.Get().(*[]byte); ok {
+			m = *b
+		} else {
+			m = make([]byte, size)
+		}
 		_, err := io.ReadFull(side.stream, m)
 		side.mu.Lock()
 		if err != nil {
@@ -109,17 +130,17 @@ func run(args []string) error {
 	}
 	side.efd = efd
 	switch {
-	case len(args) == 2 && args[0] == "server":
+	case len(args) == 2 && (args[0] == "server" || args[0] == "sink"):
 		size, _ := strconv.Atoi(args[1])
-		return serve(size)
+		return serve(size, args[0] == "sink")
 	case len(args) == 3 && args[0] == "client":
 		size, _ := strconv.Atoi(args[2])
 		return client(args[1], size)
 	}
-	return fmt.Errorf("usage: cfloor server <size> | cfloor client <addr> <size>")
+	return fmt.Errorf("usage: cfloor server <size> | cfloor sink <size> | cfloor client <addr> <size>")
 }
 
-func serve(size int) error {
+func serve(size int, sink bool) error {
 	ln, err := harness.ListenQUIC(alpn)
 	if err != nil {
 		return err
@@ -138,7 +159,11 @@ func serve(size int) error {
 		return err
 	}
 	go receive(size)
-	C.cfloor_pong(C.int(side.efd), C.int(size))
+	if sink {
+		C.cfloor_sink(C.int(side.efd), C.int(size))
+	} else {
+		C.cfloor_pong(C.int(side.efd), C.int(size))
+	}
 	return nil
 }
 
@@ -154,12 +179,20 @@ func client(addr string, size int) error {
 	}
 	go receive(size)
 	return harness.Serve(func(out *harness.Out, f []string) error {
-		if len(f) != 2 || f[0] != "ping" {
-			return fmt.Errorf("usage: ping <n>")
+		if len(f) != 2 || (f[0] != "ping" && f[0] != "send") {
+			return fmt.Errorf("usage: ping <n> | send <n>")
 		}
 		n, err := strconv.Atoi(f[1])
 		if err != nil || n < 1 {
 			return fmt.Errorf("bad count %q", f[1])
+		}
+		if f[0] == "send" {
+			var ns C.uint64_t
+			if done := C.cfloor_blast(C.int(side.efd), C.int(size), C.long(n), &ns); done != C.long(n) {
+				return fmt.Errorf("%d of %d messages: the stream closed or the thread did not start", done, n)
+			}
+			out.Println("ok %.6f", float64(ns)/1e9)
+			return nil
 		}
 		rtt := make([]uint64, n)
 		if done := C.cfloor_ping(C.int(side.efd), C.int(size), C.long(n), (*C.uint64_t)(unsafe.Pointer(&rtt[0]))); done != C.long(n) {
