@@ -143,16 +143,17 @@ func newBenchEngine(b *testing.B, dir string) *group.Engine {
 // BenchmarkAddRecord.
 func BenchmarkAddRecordThreads(b *testing.B) {
 	n, runs, threads := max(*addRecordN, 1), max(*addRecordRuns, 1), max(*addThreads, 1)
-	var ours, raw1, rawN, rawG, ratios []float64
+	var ours, raw1, rawN, rawG, rawGC, ratios, gcRatios []float64
 	for b.Loop() {
 		for range runs {
-			o, r1, rn, rg := addRecordThreadsRun(b, n, threads)
-			ours, raw1, rawN, rawG = append(ours, o), append(raw1, r1), append(rawN, rn), append(rawG, rg)
+			o, r1, rn, rg, rgc := addRecordThreadsRun(b, n, threads)
+			ours, raw1, rawN, rawG, rawGC = append(ours, o), append(raw1, r1), append(rawN, rn), append(rawG, rg), append(rawGC, rgc)
 			ratios = append(ratios, o/max(r1, rn))
+			gcRatios = append(gcRatios, rgc/max(r1, rn))
 		}
 	}
 	so, s1, sn, sr := harness.Summarize(ours), harness.Summarize(raw1), harness.Summarize(rawN), harness.Summarize(ratios)
-	sg := harness.Summarize(rawG)
+	sg, sgc := harness.Summarize(rawG), harness.Summarize(rawGC)
 	b.ReportMetric(so.Median, "records/s")
 	b.ReportMetric(max(s1.Median, sn.Median), "raw-records/s")
 	b.ReportMetric(sr.Median, "ratio")
@@ -163,13 +164,24 @@ func BenchmarkAddRecordThreads(b *testing.B) {
 		sr.Format("%.2f"), ">= 2.0x", sr.Median >= 2)
 	harness.Summary(fmt.Sprintf("  (for scale: raw SQLite, %d rows a transaction from one thread, the most %d writers can share), rows/s", threads, threads),
 		sg.Format("%.0f"), "-", fmt.Sprintf("%.2f of raw one-row", sg.Median/max(s1.Median, sn.Median)), "", false)
+	harness.Summary(fmt.Sprintf("  group-commit floor: raw SQLite, %d threads each waiting for its row's commit, commits shared (ours against it %s), rows/s", threads, harness.Summarize(ratiosOf(ours, rawGC)).Format("%.2f")),
+		sgc.Format("%.0f"), "-", harness.Summarize(gcRatios).Format("%.2f")+" of raw one-row", "", false)
 }
 
-// addRecordThreadsRun sets up an engine and three raw databases (one
-// connection, threads connections, and one for transactions of threads
-// rows from one thread) and has each write n records, in turns; it
-// returns the four rates.
-func addRecordThreadsRun(b *testing.B, n, threads int) (ours, raw1, rawN, rawGrouped float64) {
+// ratiosOf divides a by b, element by element.
+func ratiosOf(a, b []float64) []float64 {
+	out := make([]float64, len(a))
+	for i := range a {
+		out[i] = a[i] / b[i]
+	}
+	return out
+}
+
+// addRecordThreadsRun sets up an engine and four raw databases (one
+// connection, threads connections, one for transactions of threads rows
+// from one thread, and one for threads writers sharing commits) and has
+// each write n records, in turns; it returns the five rates.
+func addRecordThreadsRun(b *testing.B, n, threads int) (ours, raw1, rawN, rawGrouped, rawGC float64) {
 	b.Helper()
 	dir := b.TempDir()
 	if *addRecordDir != "" {
@@ -196,10 +208,15 @@ func addRecordThreadsRun(b *testing.B, n, threads int) (ours, raw1, rawN, rawGro
 		b.Fatal(err)
 	}
 	defer rg.Close()
+	rgc, err := harness.OpenRawSQLite(filepath.Join(dir, "rawgc.db"), n, recordSize, 1)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer rgc.Close()
 	typ := uuid.New()
 	data := randomBytes(recordSize)
 	expires := filetime.Now().Add(24 * time.Hour)
-	var tOurs, t1, tn, tg time.Duration
+	var tOurs, t1, tn, tg, tgc time.Duration
 	chunk := max(*addRecordChunk, threads)
 	for done := 0; done < n; {
 		k := min(chunk, n-done)
@@ -231,7 +248,11 @@ func addRecordThreadsRun(b *testing.B, n, threads int) (ours, raw1, rawN, rawGro
 		if err != nil {
 			b.Fatal(err)
 		}
-		t1, tn, tg = t1+d1, tn+dn, tg+dg
+		dgc, err := rgc.InsertGrouped(k, threads)
+		if err != nil {
+			b.Fatal(err)
+		}
+		t1, tn, tg, tgc = t1+d1, tn+dn, tg+dg, tgc+dgc
 		done += k
 	}
 	if b.Failed() {
@@ -241,7 +262,7 @@ func addRecordThreadsRun(b *testing.B, n, threads int) (ours, raw1, rawN, rawGro
 	if err != nil || count != n {
 		b.Fatalf("%d records stored, want %d (%v)", count, n, err)
 	}
-	return float64(n) / tOurs.Seconds(), float64(n) / t1.Seconds(), float64(n) / tn.Seconds(), float64(n) / tg.Seconds()
+	return float64(n) / tOurs.Seconds(), float64(n) / t1.Seconds(), float64(n) / tn.Seconds(), float64(n) / tg.Seconds(), float64(n) / tgc.Seconds()
 }
 
 func randomBytes(n int) []byte {
