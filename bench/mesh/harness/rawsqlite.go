@@ -76,6 +76,13 @@ func OpenRawSQLite(path string, n, size, conns int) (*RawSQLite, error) {
 // Insert writes the next k rows, one transaction each, from threads
 // goroutines, and returns how long it took.
 func (r *RawSQLite) Insert(k, threads int) (time.Duration, error) {
+	return r.fromThreads(k, threads, r.insert)
+}
+
+// fromThreads has threads goroutines take the next k rows in turn and
+// write each with write; it returns how long that took and the first
+// error.
+func (r *RawSQLite) fromThreads(k, threads int, write func(*rawRow) error) (time.Duration, error) {
 	end := r.next.Load() + int64(k)
 	if end > int64(len(r.rows)) {
 		return 0, fmt.Errorf("raw SQLite: %d rows prepared, %d wanted", len(r.rows), end)
@@ -92,7 +99,7 @@ func (r *RawSQLite) Insert(k, threads int) (time.Duration, error) {
 					r.next.Add(-1)
 					return
 				}
-				if err := r.insert(&r.rows[i]); err != nil {
+				if err := write(&r.rows[i]); err != nil {
 					mu.Lock()
 					first = cmpOr(first, err)
 					mu.Unlock()
@@ -121,8 +128,7 @@ func (r *RawSQLite) InsertBatched(k, perTx int) (time.Duration, error) {
 		ins := tx.Stmt(r.ins)
 		for i := lo; i < min(lo+int64(perTx), from+int64(k)); i++ {
 			row := &r.rows[i]
-			if _, err := ins.Exec(row.id, row.typ, 1, 0, row.creator, row.creator, "",
-				row.created, row.expires, row.created, row.data, row.sig, row.hash, row.seq); err != nil {
+			if _, err := insertRow(ins, row); err != nil {
 				tx.Rollback()
 				return 0, err
 			}
@@ -143,34 +149,8 @@ func (r *RawSQLite) InsertBatched(k, perTx int) (time.Duration, error) {
 // that each wait for their commit can get from sharing commits on this
 // disk, with nothing else to do between commits (no signing, no engine).
 func (r *RawSQLite) InsertGrouped(k, threads int) (time.Duration, error) {
-	end := r.next.Load() + int64(k)
-	if end > int64(len(r.rows)) {
-		return 0, fmt.Errorf("raw SQLite: %d rows prepared, %d wanted", len(r.rows), end)
-	}
 	g := &rawGroupCommit{r: r}
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	var first error
-	start := time.Now()
-	for range max(threads, 1) {
-		wg.Go(func() {
-			for {
-				i := r.next.Add(1) - 1
-				if i >= end {
-					r.next.Add(-1)
-					return
-				}
-				if err := g.insert(&r.rows[i]); err != nil {
-					mu.Lock()
-					first = cmpOr(first, err)
-					mu.Unlock()
-					return
-				}
-			}
-		})
-	}
-	wg.Wait()
-	return time.Since(start), first
+	return r.fromThreads(k, threads, g.insert)
 }
 
 // rawGroupCommit is InsertGrouped's group commit.
@@ -222,8 +202,7 @@ func (r *RawSQLite) commit(batch []*rawWrite) error {
 	ins := tx.Stmt(r.ins)
 	for _, w := range batch {
 		row := w.row
-		if _, err := ins.Exec(row.id, row.typ, 1, 0, row.creator, row.creator, "",
-			row.created, row.expires, row.created, row.data, row.sig, row.hash, row.seq); err != nil {
+		if _, err := insertRow(ins, row); err != nil {
 			tx.Rollback()
 			return err
 		}
@@ -231,13 +210,18 @@ func (r *RawSQLite) commit(batch []*rawWrite) error {
 	return tx.Commit()
 }
 
+// insertRow inserts row with ins, the prepared INSERT.
+func insertRow(ins *sql.Stmt, row *rawRow) (sql.Result, error) {
+	return ins.Exec(row.id, row.typ, 1, 0, row.creator, row.creator, "",
+		row.created, row.expires, row.created, row.data, row.sig, row.hash, row.seq)
+}
+
 func (r *RawSQLite) insert(row *rawRow) error {
 	tx, err := r.db.Begin()
 	if err != nil {
 		return err
 	}
-	if _, err := tx.Stmt(r.ins).Exec(row.id, row.typ, 1, 0, row.creator, row.creator, "",
-		row.created, row.expires, row.created, row.data, row.sig, row.hash, row.seq); err != nil {
+	if _, err := insertRow(tx.Stmt(r.ins), row); err != nil {
 		tx.Rollback()
 		return err
 	}
