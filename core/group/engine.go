@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 
 	"github.com/google/uuid"
 
@@ -57,6 +58,12 @@ type Engine struct {
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 	poke   chan struct{} // wakes the expiry loop
+	// wakeAt is when the expiry loop next looks at the database (a
+	// FILETIME), or 0 while it is about to: a store pokes the loop only
+	// for a record expiring before it, so writes of records that expire
+	// later cost the loop nothing.
+	wakeAt atomic.Int64
+	scans  atomic.Int64 // how often the expiry loop has looked, for tests
 
 	mu       sync.Mutex
 	chain    credential.Chain // this member's credential

@@ -500,10 +500,7 @@ func (e *Engine) afterStore(recs []*record.Record, out []store.Outcome, origin a
 				RecordID: r.ID, RecordType: r.Type, Version: r.Version, Seq: out[i].Seq}})
 		}
 	}
-	select {
-	case e.poke <- struct{}{}:
-	default:
-	}
+	e.pokeExpiry(recs, out)
 	if n := e.network(); n != nil && len(published) > 0 {
 		n.Publish(published, origin)
 	}
@@ -521,6 +518,21 @@ func (e *Engine) cacheMember(r *record.Record) *member {
 	return m
 }
 
+// pokeExpiry wakes the expiry loop if a record just stored expires
+// before the loop next looks.
+func (e *Engine) pokeExpiry(recs []*record.Record, out []store.Outcome) {
+	wakeAt := filetime.FILETIME(e.wakeAt.Load())
+	for i, r := range recs {
+		if out[i].Applied && (wakeAt == 0 || r.Expires < wakeAt) {
+			select {
+			case e.poke <- struct{}{}:
+			default:
+			}
+			return
+		}
+	}
+}
+
 // expiryLoop removes records as they expire and raises RECORD_CHANGED
 // with PEER_RECORD_EXPIRED for application records.
 func (e *Engine) expiryLoop() {
@@ -533,11 +545,14 @@ func (e *Engine) expiryLoop() {
 			}
 			forgot = time.Now()
 		}
+		e.wakeAt.Store(0) // from here, every store pokes
+		e.scans.Add(1)
 		wait := time.Hour
 		if next, ok, err := e.db.NextExpiry(); err == nil && ok {
 			wait = time.Until(next.Time())
 		}
 		if wait > 0 {
+			e.wakeAt.Store(int64(filetime.Now().Add(min(wait, time.Hour))))
 			t := time.NewTimer(min(wait, time.Hour))
 			select {
 			case <-e.ctx.Done():

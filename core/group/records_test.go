@@ -385,6 +385,44 @@ func testExpiry(t *testing.T) {
 	wantCode(t, a.UpdateRecord(group.NewRecord{ID: short, Type: appType, Expires: expiresIn(time.Hour)}), peererr.ErrRecordNotFound)
 }
 
+// A store wakes the expiry loop only for a record that expires before
+// the loop next looks: writing records that expire later costs the loop
+// no query, and one that expires sooner is still removed on time.
+func TestExpiryWokenOnlyWhenSooner(t *testing.T) { synctest.Test(t, testExpiryWokenOnlyWhenSooner) }
+
+func testExpiryWokenOnlyWhenSooner(t *testing.T) {
+	w := newWorld(t)
+	a := w.create(w.identity("Alice"), group.Properties{})
+	sub := a.Subscribe([]event.Filter{{Type: event.RecordChanged}}, nil)
+	defer sub.Close()
+	for range 50 {
+		add(t, a, group.NewRecord{Type: appType, Expires: expiresIn(3 * time.Hour)})
+		nextEvent(t, sub)
+	}
+	synctest.Wait()
+	before := group.ExpiryScans(a)
+	for range 50 {
+		add(t, a, group.NewRecord{Type: appType, Expires: expiresIn(3 * time.Hour)})
+		nextEvent(t, sub)
+	}
+	synctest.Wait()
+	if n := group.ExpiryScans(a) - before; n != 0 {
+		t.Errorf("50 records expiring later woke the expiry loop %d times, want 0", n)
+	}
+	soon := add(t, a, group.NewRecord{Type: appType, Expires: expiresIn(10 * time.Minute)})
+	nextEvent(t, sub)
+	synctest.Wait()
+	if n := group.ExpiryScans(a) - before; n != 1 {
+		t.Errorf("a record expiring sooner woke the expiry loop %d times, want 1", n)
+	}
+	time.Sleep(10*time.Minute + time.Second)
+	synctest.Wait()
+	ev := nextEvent(t, sub)
+	if ev.Record.Change != event.RecordExpired || ev.Record.RecordID != soon {
+		t.Fatalf("event %+v, want expiry of %s", ev, soon)
+	}
+}
+
 // Records expire even if the engine was closed when they expired: they are
 // gone, and announced, after the next open (on synctest's clock).
 func TestExpiryAcrossReopen(t *testing.T) { synctest.Test(t, testExpiryAcrossReopen) }

@@ -5,3 +5,6 @@ import "p2p/core/store"
 // StoreOf is e's database, for the tests that look past the engine at
 // what it stored.
 func StoreOf(e *Engine) *store.DB { return e.db }
+
+// ExpiryScans is how often e's expiry loop has looked at the database.
+func ExpiryScans(e *Engine) int64 { return e.scans.Load() }

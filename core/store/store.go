@@ -242,11 +242,17 @@ func (db *DB) PutIf(accept func(prev, next *record.Record) error, recs ...*recor
 // with them, in the same transaction.
 func (db *DB) PutFor(req *Request, accept func(prev, next *record.Record) error, recs ...*record.Record) ([]Outcome, error) {
 	out := make([]Outcome, len(recs))
+	// Hashed here, by each caller, rather than by whichever caller leads
+	// the group commit (see write).
+	hashes := make([][32]byte, len(recs))
+	for i, r := range recs {
+		hashes[i] = r.Hash(db.group)
+	}
 	err := db.write(func(tx *sql.Tx) error {
 		if err := req.check(tx); err != nil {
 			return err
 		}
-		put, get := tx.Stmt(db.putStmt), tx.Stmt(db.getStmt)
+		var put, get *sql.Stmt
 		if err := db.readSeq(tx); err != nil {
 			return err
 		}
@@ -262,7 +268,7 @@ func (db *DB) PutFor(req *Request, accept func(prev, next *record.Record) error,
 				if ins == nil {
 					ins = tx.Stmt(db.newStmt)
 				}
-				res, err := ins.Exec(db.rowArgs(r)...)
+				res, err := ins.Exec(db.rowArgs(r, hashes[i])...)
 				if err != nil {
 					return fmt.Errorf("store record %s: %w", r.ID, err)
 				}
@@ -272,13 +278,16 @@ func (db *DB) PutFor(req *Request, accept func(prev, next *record.Record) error,
 					continue
 				}
 			}
+			if put == nil {
+				put, get = tx.Stmt(db.putStmt), tx.Stmt(db.getStmt)
+			}
 			var prev *record.Record
 			if stored == nil || stored[r.ID] {
 				if prev, err = scanRecord(get.QueryRow(r.ID[:])); err != nil && !errors.Is(err, peererr.ErrRecordNotFound) {
 					return err
 				}
 			}
-			if out[i], err = db.putOver(put, r, prev, accept); err != nil {
+			if out[i], err = db.putOver(put, r, hashes[i], prev, accept); err != nil {
 				return err
 			}
 			if out[i].Applied && stored != nil {
@@ -321,7 +330,7 @@ func (db *DB) ModifyFor(req *Request, id uuid.UUID, change func(cur *record.Reco
 		if err != nil {
 			return err
 		}
-		if out, err = db.putOver(tx.Stmt(db.putStmt), next, cur, nil); err != nil {
+		if out, err = db.putOver(tx.Stmt(db.putStmt), next, next.Hash(db.group), cur, nil); err != nil {
 			return err
 		}
 		return req.record(tx)
@@ -344,9 +353,8 @@ func (db *DB) readSeq(tx *sql.Tx) error {
 }
 
 // rowArgs are the columns of r as the put and insert statements take
-// them, with the next change sequence.
-func (db *DB) rowArgs(r *record.Record) []any {
-	h := r.Hash(db.group)
+// them, with h (r.Hash) and the next change sequence.
+func (db *DB) rowArgs(r *record.Record, h [32]byte) []any {
 	return []any{r.ID[:], r.Type[:], r.Version, r.Flags, r.CreatorID, r.ModifiedByID,
 		r.Attributes, int64(r.Created), int64(r.Expires), int64(r.Modified),
 		nonNil(r.Data), nonNil(r.Signature), h[:], db.seq + 1}
@@ -355,7 +363,7 @@ func (db *DB) rowArgs(r *record.Record) []any {
 // putOver stores r with put (the put statement of the transaction) over
 // prev (what is stored under its id, nil if nothing) unless prev wins the
 // conflict rule or accept refuses r.
-func (db *DB) putOver(put *sql.Stmt, r, prev *record.Record, accept func(prev, next *record.Record) error) (Outcome, error) {
+func (db *DB) putOver(put *sql.Stmt, r *record.Record, h [32]byte, prev *record.Record, accept func(prev, next *record.Record) error) (Outcome, error) {
 	out := Outcome{Prev: prev}
 	if prev != nil && record.Compare(r, prev) <= 0 {
 		return out, nil
@@ -365,7 +373,7 @@ func (db *DB) putOver(put *sql.Stmt, r, prev *record.Record, accept func(prev, n
 			return out, nil
 		}
 	}
-	if _, err := put.Exec(db.rowArgs(r)...); err != nil {
+	if _, err := put.Exec(db.rowArgs(r, h)...); err != nil {
 		return out, fmt.Errorf("store record %s: %w", r.ID, err)
 	}
 	db.seq++
