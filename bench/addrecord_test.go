@@ -5,6 +5,7 @@
 package bench
 
 import (
+	"crypto/ed25519"
 	"crypto/rand"
 	"flag"
 	"fmt"
@@ -143,17 +144,18 @@ func newBenchEngine(b *testing.B, dir string) *group.Engine {
 // BenchmarkAddRecord.
 func BenchmarkAddRecordThreads(b *testing.B) {
 	n, runs, threads := max(*addRecordN, 1), max(*addRecordRuns, 1), max(*addThreads, 1)
-	var ours, raw1, rawN, rawG, rawGC, ratios, gcRatios []float64
+	var ours, raw1, rawN, rawG, rawGC, rawGS, ratios, gcRatios, gsRatios []float64
 	for b.Loop() {
 		for range runs {
-			o, r1, rn, rg, rgc := addRecordThreadsRun(b, n, threads)
-			ours, raw1, rawN, rawG, rawGC = append(ours, o), append(raw1, r1), append(rawN, rn), append(rawG, rg), append(rawGC, rgc)
+			o, r1, rn, rg, rgc, rgs := addRecordThreadsRun(b, n, threads)
+			ours, raw1, rawN, rawG, rawGC, rawGS = append(ours, o), append(raw1, r1), append(rawN, rn), append(rawG, rg), append(rawGC, rgc), append(rawGS, rgs)
 			ratios = append(ratios, o/max(r1, rn))
 			gcRatios = append(gcRatios, rgc/max(r1, rn))
+			gsRatios = append(gsRatios, rgs/max(r1, rn))
 		}
 	}
 	so, s1, sn, sr := harness.Summarize(ours), harness.Summarize(raw1), harness.Summarize(rawN), harness.Summarize(ratios)
-	sg, sgc := harness.Summarize(rawG), harness.Summarize(rawGC)
+	sg, sgc, sgs := harness.Summarize(rawG), harness.Summarize(rawGC), harness.Summarize(rawGS)
 	b.ReportMetric(so.Median, "records/s")
 	b.ReportMetric(max(s1.Median, sn.Median), "raw-records/s")
 	b.ReportMetric(sr.Median, "ratio")
@@ -166,6 +168,8 @@ func BenchmarkAddRecordThreads(b *testing.B) {
 		sg.Format("%.0f"), "-", fmt.Sprintf("%.2f of raw one-row", sg.Median/max(s1.Median, sn.Median)), "", false)
 	harness.Summary(fmt.Sprintf("  group-commit floor: raw SQLite, %d threads each waiting for its row's commit, commits shared (ours against it %s), rows/s", threads, harness.Summarize(ratiosOf(ours, rawGC)).Format("%.2f")),
 		sgc.Format("%.0f"), "-", harness.Summarize(gcRatios).Format("%.2f")+" of raw one-row", "", false)
+	harness.Summary(fmt.Sprintf("  signed group-commit floor: the same, each writer signing its row first (ours against it %s), rows/s", harness.Summarize(ratiosOf(ours, rawGS)).Format("%.2f")),
+		sgs.Format("%.0f"), "-", harness.Summarize(gsRatios).Format("%.2f")+" of raw one-row", "", false)
 }
 
 // ratiosOf divides a by b, element by element.
@@ -177,11 +181,12 @@ func ratiosOf(a, b []float64) []float64 {
 	return out
 }
 
-// addRecordThreadsRun sets up an engine and four raw databases (one
+// addRecordThreadsRun sets up an engine and five raw databases (one
 // connection, threads connections, one for transactions of threads rows
-// from one thread, and one for threads writers sharing commits) and has
-// each write n records, in turns; it returns the five rates.
-func addRecordThreadsRun(b *testing.B, n, threads int) (ours, raw1, rawN, rawGrouped, rawGC float64) {
+// from one thread, one for threads writers sharing commits, and one for
+// threads writers that sign, then share commits) and has each write n
+// records, in turns; it returns the six rates.
+func addRecordThreadsRun(b *testing.B, n, threads int) (ours, raw1, rawN, rawGrouped, rawGC, rawGS float64) {
 	b.Helper()
 	dir := b.TempDir()
 	if *addRecordDir != "" {
@@ -213,10 +218,19 @@ func addRecordThreadsRun(b *testing.B, n, threads int) (ours, raw1, rawN, rawGro
 		b.Fatal(err)
 	}
 	defer rgc.Close()
+	rgs, err := harness.OpenRawSQLite(filepath.Join(dir, "rawgs.db"), n, recordSize, 1)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer rgs.Close()
+	_, key, err := ed25519.GenerateKey(nil)
+	if err != nil {
+		b.Fatal(err)
+	}
 	typ := uuid.New()
 	data := randomBytes(recordSize)
 	expires := filetime.Now().Add(24 * time.Hour)
-	var tOurs, t1, tn, tg, tgc time.Duration
+	var tOurs, t1, tn, tg, tgc, tgs time.Duration
 	chunk := max(*addRecordChunk, threads)
 	for done := 0; done < n; {
 		k := min(chunk, n-done)
@@ -252,7 +266,11 @@ func addRecordThreadsRun(b *testing.B, n, threads int) (ours, raw1, rawN, rawGro
 		if err != nil {
 			b.Fatal(err)
 		}
-		t1, tn, tg, tgc = t1+d1, tn+dn, tg+dg, tgc+dgc
+		dgs, err := rgs.InsertGroupedSigned(k, threads, key)
+		if err != nil {
+			b.Fatal(err)
+		}
+		t1, tn, tg, tgc, tgs = t1+d1, tn+dn, tg+dg, tgc+dgc, tgs+dgs
 		done += k
 	}
 	if b.Failed() {
@@ -262,7 +280,7 @@ func addRecordThreadsRun(b *testing.B, n, threads int) (ours, raw1, rawN, rawGro
 	if err != nil || count != n {
 		b.Fatalf("%d records stored, want %d (%v)", count, n, err)
 	}
-	return float64(n) / tOurs.Seconds(), float64(n) / t1.Seconds(), float64(n) / tn.Seconds(), float64(n) / tg.Seconds(), float64(n) / tgc.Seconds()
+	return float64(n) / tOurs.Seconds(), float64(n) / t1.Seconds(), float64(n) / tn.Seconds(), float64(n) / tg.Seconds(), float64(n) / tgc.Seconds(), float64(n) / tgs.Seconds()
 }
 
 func randomBytes(n int) []byte {
