@@ -270,6 +270,10 @@ const maxAttempts = 3
 // applied before the old host went away as it was answered then, so a
 // committed change gets S_OK once and an error means nothing was
 // committed.
+//
+// A first attempt in the process that hosts the group carries no request
+// id: its answer cannot be lost, so nothing will ask again, and its
+// writes skip keeping an answer (a lookup and a row each).
 func with(g *Group, fn func(s session.Session) error) error {
 	req := uuid.New()
 	var lost session.Session
@@ -278,7 +282,11 @@ func with(g *Group, fn func(s session.Session) error) error {
 		if err != nil {
 			return err
 		}
-		err = fn(s.WithRequest(req))
+		call := s
+		if _, hosted := s.(*session.Local); !hosted || lost != nil {
+			call = s.WithRequest(req)
+		}
+		err = fn(call)
 		if !errors.Is(err, session.ErrHostLost) || attempt == maxAttempts {
 			return err
 		}

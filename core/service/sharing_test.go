@@ -2,6 +2,7 @@ package service_test
 
 import (
 	"bufio"
+	"database/sql"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -121,6 +122,7 @@ func child() int {
 					data := fmt.Sprintf("%s-%d", tag, i)
 					if _, err := g.AddRecord(group.NewRecord{Type: shareType, Expires: filetime.Now().Add(time.Hour), Data: []byte(data)}); err != nil {
 						failed++
+						fmt.Fprintln(os.Stderr, "WRITEFAIL", err)
 					} else {
 						acked = append(acked, data)
 					}
@@ -266,6 +268,45 @@ func sharedGroup(t *testing.T) (home, name string) {
 	g.Close()
 	svc.Close()
 	return home, name
+}
+
+// TestOnlyAttachedCallsKeepAnswers: a write of an attached application
+// keeps its request's answer in the database, so that a new host answers
+// it again rather than apply it twice if the old one went away
+// (TestTakeoversLoseNothing); a first attempt in the hosting process
+// keeps none, since nothing can ask again.
+func TestOnlyAttachedCallsKeepAnswers(t *testing.T) {
+	home, name := sharedGroup(t)
+	a := start(t, home, name)
+	b := start(t, home, name)
+	if !strings.Contains(a.do(t, "status"), "true") || strings.Contains(b.do(t, "status"), "true") {
+		t.Fatal("the first process must host, the second attach")
+	}
+	for range 3 {
+		a.do(t, "add")
+	}
+	for range 2 {
+		b.do(t, "add")
+	}
+	dbs, _ := filepath.Glob(filepath.Join(home, "groups", "*", "*", "group.db"))
+	if len(dbs) != 1 {
+		t.Fatalf("group databases %v", dbs)
+	}
+	db, err := sql.Open("sqlite3", "file:"+dbs[0]+"?mode=ro")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var records, answers int
+	if err := db.QueryRow(`SELECT COUNT(*) FROM records WHERE type = ?`, shareType[:]).Scan(&records); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.QueryRow(`SELECT COUNT(*) FROM requests`).Scan(&answers); err != nil {
+		t.Fatal(err)
+	}
+	if records != 5 || answers != 2 {
+		t.Errorf("%d records and %d kept answers, want 5 records and the attached process's 2 answers", records, answers)
+	}
 }
 
 func TestApplicationsShareOneGroup(t *testing.T) {

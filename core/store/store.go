@@ -57,7 +57,7 @@ CREATE TABLE IF NOT EXISTS requests (
 	id     BLOB PRIMARY KEY,
 	answer BLOB NOT NULL,
 	at     INTEGER NOT NULL
-);
+) WITHOUT ROWID;
 `
 
 const recordColumns = `id, type, version, flags, creator, modifier, attributes, created, expires, modified, data, signature`
@@ -76,6 +76,8 @@ type DB struct {
 	putStmt  *sql.Stmt
 	newStmt  *sql.Stmt // inserts a record unless its id is stored
 	getStmt  *sql.Stmt // on the writer, for reads inside write transactions
+	askStmt  *sql.Stmt // looks up a request's answer
+	keepStmt *sql.Stmt // keeps a request's answer
 	seq      int64     // the highest change sequence in the current transaction, 0 until read (mu)
 	closeErr error
 	closed   bool
@@ -165,6 +167,14 @@ func (db *DB) init() error {
 	if err != nil {
 		return fmt.Errorf("prepare: %v: %w", err, peererr.ErrInvalidDatabase)
 	}
+	db.askStmt, err = db.w.PrepareContext(ctx, `SELECT answer FROM requests WHERE id = ?`)
+	if err != nil {
+		return fmt.Errorf("prepare: %v: %w", err, peererr.ErrInvalidDatabase)
+	}
+	db.keepStmt, err = db.w.PrepareContext(ctx, `INSERT INTO requests(id, answer, at) VALUES(?, ?, ?)`)
+	if err != nil {
+		return fmt.Errorf("prepare: %v: %w", err, peererr.ErrInvalidDatabase)
+	}
 	return nil
 }
 
@@ -182,6 +192,8 @@ func (db *DB) Close() error {
 	db.putStmt.Close()
 	db.newStmt.Close()
 	db.getStmt.Close()
+	db.askStmt.Close()
+	db.keepStmt.Close()
 	db.closeErr = errors.Join(db.r.Close(), db.w.Close())
 	return db.closeErr
 }
@@ -249,7 +261,7 @@ func (db *DB) PutFor(req *Request, accept func(prev, next *record.Record) error,
 		hashes[i] = r.Hash(db.group)
 	}
 	err := db.write(func(tx *sql.Tx) error {
-		if err := req.check(tx); err != nil {
+		if err := db.checkRequest(tx, req); err != nil {
 			return err
 		}
 		var put, get *sql.Stmt
@@ -294,7 +306,7 @@ func (db *DB) PutFor(req *Request, accept func(prev, next *record.Record) error,
 				stored[r.ID] = true // a later version in the same call sees this one
 			}
 		}
-		return req.record(tx)
+		return db.keepRequest(tx, req)
 	})
 	if err != nil {
 		return nil, err
@@ -316,7 +328,7 @@ func (db *DB) Modify(id uuid.UUID, change func(cur *record.Record) (*record.Reco
 func (db *DB) ModifyFor(req *Request, id uuid.UUID, change func(cur *record.Record) (*record.Record, error)) (Outcome, error) {
 	var out Outcome
 	err := db.write(func(tx *sql.Tx) error {
-		if err := req.check(tx); err != nil {
+		if err := db.checkRequest(tx, req); err != nil {
 			return err
 		}
 		if err := db.readSeq(tx); err != nil {
@@ -333,7 +345,7 @@ func (db *DB) ModifyFor(req *Request, id uuid.UUID, change func(cur *record.Reco
 		if out, err = db.putOver(tx.Stmt(db.putStmt), next, next.Hash(db.group), cur, nil); err != nil {
 			return err
 		}
-		return req.record(tx)
+		return db.keepRequest(tx, req)
 	})
 	if err != nil {
 		return Outcome{}, err
@@ -945,13 +957,14 @@ func (a *Answered) Error() string { return "the request was applied before" }
 // than any takeover takes.
 const requestLifetime = 24 * time.Hour
 
-// check fails with *Answered if the database answered r before.
-func (r *Request) check(tx *sql.Tx) error {
+// checkRequest fails with *Answered if the database answered r before
+// (nil: no request).
+func (db *DB) checkRequest(tx *sql.Tx, r *Request) error {
 	if r == nil {
 		return nil
 	}
 	var answer []byte
-	err := tx.QueryRow(`SELECT answer FROM requests WHERE id = ?`, r.ID[:]).Scan(&answer)
+	err := tx.Stmt(db.askStmt).QueryRow(r.ID[:]).Scan(&answer)
 	switch {
 	case err == nil:
 		return &Answered{Answer: answer}
@@ -961,12 +974,13 @@ func (r *Request) check(tx *sql.Tx) error {
 	return fmt.Errorf("look up request %s: %w", r.ID, mapSQLErr(err, peererr.ErrInvalidDatabase))
 }
 
-// record keeps r's answer, in the write's transaction.
-func (r *Request) record(tx *sql.Tx) error {
+// keepRequest keeps r's answer, in the write's transaction (nil: no
+// request).
+func (db *DB) keepRequest(tx *sql.Tx, r *Request) error {
 	if r == nil {
 		return nil
 	}
-	if _, err := tx.Exec(`INSERT INTO requests(id, answer, at) VALUES(?, ?, ?)`, r.ID[:], nonNil(r.Answer), time.Now().Unix()); err != nil {
+	if _, err := tx.Stmt(db.keepStmt).Exec(r.ID[:], nonNil(r.Answer), time.Now().Unix()); err != nil {
 		return fmt.Errorf("record request %s: %w", r.ID, err)
 	}
 	return nil
