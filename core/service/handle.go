@@ -275,7 +275,7 @@ const maxAttempts = 3
 // id: its answer cannot be lost, so nothing will ask again, and its
 // writes skip keeping an answer (a lookup and a row each).
 func with(g *Group, fn func(s session.Session) error) error {
-	req := uuid.New()
+	var req uuid.UUID // made when first needed
 	var lost session.Session
 	for attempt := 1; ; attempt++ {
 		s, err := g.sessAfter(lost)
@@ -284,6 +284,9 @@ func with(g *Group, fn func(s session.Session) error) error {
 		}
 		call := s
 		if _, hosted := s.(*session.Local); !hosted || lost != nil {
+			if req == uuid.Nil {
+				req = uuid.New()
+			}
 			call = s.WithRequest(req)
 		}
 		err = fn(call)
