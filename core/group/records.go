@@ -410,7 +410,7 @@ func (e *Engine) storeLocal(r *record.Record, req *store.Request) error {
 // stored, and stored ones are handed to the network for every neighbour
 // but origin.
 func (e *Engine) Apply(recs []*record.Record, origin any) (stored, rejected int, err error) {
-	return e.Store(e.Check(recs, nil), origin)
+	return e.Store(e.Check(recs, nil, nil), origin)
 }
 
 // Store stores the records of a checked batch that win the conflict rule,
@@ -421,7 +421,7 @@ func (e *Engine) Store(c *Checked, origin any) (stored, rejected int, err error)
 	if len(c.recs) == 0 {
 		return 0, c.rejected, nil
 	}
-	out, err := e.db.PutIf(sameOwner, c.recs...)
+	out, err := e.db.PutHashed(sameOwner, c.recs, c.hashes)
 	if err != nil {
 		return 0, c.rejected, err
 	}

@@ -1,6 +1,7 @@
 package group
 
 import (
+	"crypto/sha256"
 	"fmt"
 	"maps"
 	"runtime"
@@ -24,6 +25,7 @@ import (
 // signature.
 type candidate struct {
 	r          *record.Record
+	hash       [32]byte // r.Hash
 	signer     *member
 	introduced *member // the member a member record introduces
 }
@@ -106,6 +108,7 @@ func checkShape(r *record.Record) error {
 // receiver can verify batches while it stores earlier ones.
 type Checked struct {
 	recs     []*record.Record
+	hashes   [][32]byte         // recs' hashes (record.Hash), for the store
 	members  map[string]*member // members this batch and the earlier ones it was checked after introduce
 	rejected int
 }
@@ -122,6 +125,7 @@ func Merge(cs ...*Checked) *Checked {
 	m := &Checked{members: cs[len(cs)-1].members}
 	for _, c := range cs {
 		m.recs = append(m.recs, c.recs...)
+		m.hashes = append(m.hashes, c.hashes...)
 		m.rejected += c.rejected
 	}
 	return m
@@ -130,34 +134,45 @@ func Merge(cs ...*Checked) *Checked {
 // Check verifies a batch of received records. Records of members that
 // earlier (the batch checked before, perhaps not yet stored) or the
 // batches before it introduce verify as if those batches were stored.
-func (e *Engine) Check(recs []*record.Record, earlier *Checked) *Checked {
+// hashes are the records' hashes if the caller has them (nil: Check
+// computes them, on every CPU with the signatures, for the store).
+func (e *Engine) Check(recs []*record.Record, hashes [][32]byte, earlier *Checked) *Checked {
 	now := filetime.Now()
 	c := &Checked{members: make(map[string]*member)}
 	if earlier != nil {
 		maps.Copy(c.members, earlier.members)
 	}
 	known := c.members
-	var members, others []*record.Record
-	for _, r := range recs {
+	var members, others hashed
+	for i, r := range recs {
 		if r.Expired(now) {
 			continue // expired here already: nothing to store
 		}
+		to := &others
 		if r.Type == MemberType {
-			members = append(members, r)
-		} else {
-			others = append(others, r)
+			to = &members
+		}
+		to.recs = append(to.recs, r)
+		if hashes != nil {
+			to.hashes = append(to.hashes, hashes[i])
 		}
 	}
 	// Member records first, so that records of a member the batch
 	// introduces verify in the same batch.
 	for _, cd := range e.verifyAll(members, now, known, c) {
 		known[cd.introduced.PeerName] = cd.introduced
-		c.recs = append(c.recs, cd.r)
+		c.recs, c.hashes = append(c.recs, cd.r), append(c.hashes, cd.hash)
 	}
 	for _, cd := range e.verifyAll(others, now, known, c) {
-		c.recs = append(c.recs, cd.r)
+		c.recs, c.hashes = append(c.recs, cd.r), append(c.hashes, cd.hash)
 	}
 	return c
+}
+
+// hashed is records with their hashes (hashes nil: not known yet).
+type hashed struct {
+	recs   []*record.Record
+	hashes [][32]byte
 }
 
 // verifyChunk is how many signatures one batch check covers: large
@@ -168,7 +183,8 @@ const verifyChunk = 128
 // verifyAll prepares recs and checks their signatures in batches on
 // every CPU; it returns those that pass, in order, and counts the others
 // as rejected in c.
-func (e *Engine) verifyAll(recs []*record.Record, now filetime.FILETIME, known map[string]*member, c *Checked) []*candidate {
+func (e *Engine) verifyAll(h hashed, now filetime.FILETIME, known map[string]*member, c *Checked) []*candidate {
+	recs := h.recs
 	cands := make([]*candidate, len(recs))
 	errs := make([]error, len(recs))
 	chunks := (len(recs) + verifyChunk - 1) / verifyChunk
@@ -193,6 +209,14 @@ func (e *Engine) verifyAll(recs []*record.Record, now filetime.FILETIME, known m
 			buf = recs[i].AppendSigningBytes(buf, e.groupName)
 			b.Add(cands[i].signer.Chain.Leaf().Subject.Key, buf[start:], recs[i].Signature)
 			at = append(at, i)
+			if h.hashes != nil {
+				cands[i].hash = h.hashes[i]
+			} else { // record.Hash, from the signed bytes at hand
+				d := sha256.New()
+				d.Write(buf[start:])
+				d.Write(recs[i].Signature)
+				d.Sum(cands[i].hash[:0])
+			}
 		}
 		if b.Len() == 0 {
 			return nil

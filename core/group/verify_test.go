@@ -50,6 +50,36 @@ func TestCheckGivesTheSingleVerdict(t *testing.T) {
 	}
 }
 
+// TestCheckHashes: the hashes Check computes with the signatures, for the
+// store, are record.Hash; hashes the caller passes are kept as given.
+func TestCheckHashes(t *testing.T) {
+	m := newMembers(t)
+	var recs []*record.Record
+	for i := range 300 { // several verification chunks
+		recs = append(recs, m.signed(m.bob, fmt.Sprint("record ", i)))
+	}
+	c := m.a.Check(recs, nil, nil)
+	got, passed := group.CheckedHashes(c), group.CheckedRecords(c)
+	if len(passed) != len(recs) || len(got) != len(passed) {
+		t.Fatalf("%d passed with %d hashes, want %d", len(passed), len(got), len(recs))
+	}
+	for i, r := range passed {
+		if got[i] != r.Hash(m.a.GroupPeerName()) {
+			t.Fatalf("record %d: Check's hash differs from record.Hash", i)
+		}
+	}
+	given := make([][32]byte, len(recs))
+	for i := range given {
+		given[i][0] = byte(i)
+	}
+	c = m.a.Check(recs, given, nil)
+	for i, h := range group.CheckedHashes(c) {
+		if h != given[i] {
+			t.Fatalf("record %d: given hash not kept", i)
+		}
+	}
+}
+
 // TestCheckAheadOfStore: batches checked one after the other, none yet
 // stored, know the members every earlier one introduces, and stored
 // together (Merge) they are stored as if one by one.
@@ -60,9 +90,9 @@ func TestCheckAheadOfStore(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c1 := m.a.Check([]*record.Record{carolMember}, nil)
-	c2 := m.a.Check([]*record.Record{m.signed(m.bob, "bob's")}, c1)
-	c3 := m.a.Check([]*record.Record{m.signed(m.carol, "carol's")}, c2)
+	c1 := m.a.Check([]*record.Record{carolMember}, nil, nil)
+	c2 := m.a.Check([]*record.Record{m.signed(m.bob, "bob's")}, nil, c1)
+	c3 := m.a.Check([]*record.Record{m.signed(m.carol, "carol's")}, nil, c2)
 	if c1.Len() != 1 || c2.Len() != 1 || c3.Len() != 1 {
 		t.Fatalf("passed %d, %d, %d; want 1 each", c1.Len(), c2.Len(), c3.Len())
 	}
@@ -71,7 +101,7 @@ func TestCheckAheadOfStore(t *testing.T) {
 		t.Fatalf("stored %d rejected %d: %v", stored, rejected, err)
 	}
 	// Stored, carol is known without any earlier batch.
-	if d := m.a.Check([]*record.Record{m.signed(m.carol, "again")}, nil); d.Len() != 1 {
+	if d := m.a.Check([]*record.Record{m.signed(m.carol, "again")}, nil, nil); d.Len() != 1 {
 		t.Fatalf("carol's record after her member record was stored: %d passed", d.Len())
 	}
 }

@@ -57,7 +57,7 @@ type engine interface {
 
 	// Replication: received records are checked, then stored; the
 	// records themselves are read for reconciliation and flooding.
-	Check(recs []*record.Record, earlier *group.Checked) *group.Checked
+	Check(recs []*record.Record, hashes [][32]byte, earlier *group.Checked) *group.Checked
 	Store(c *group.Checked, origin any) (stored, rejected int, err error)
 	RecordDigests(fn func(id, hash []byte)) error
 	RecordsInRange(lower, upper []byte, fn func(*record.Record) bool) error

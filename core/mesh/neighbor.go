@@ -458,6 +458,7 @@ func (nb *neighbor) taskLoop() {
 func (nb *neighbor) apply(encoded [][]byte) {
 	b := checkedBatch{}
 	recs := make([]*record.Record, 0, len(encoded))
+	hashes := make([][32]byte, 0, len(encoded))
 	groupName := nb.n.e.GroupPeerName()
 	for _, enc := range encoded {
 		var r record.Record
@@ -473,13 +474,13 @@ func (nb *neighbor) apply(encoded [][]byte) {
 		case claimed:
 			b.claimed = append(b.claimed, h)
 		}
-		recs = append(recs, &r)
+		recs, hashes = append(recs, &r), append(hashes, h)
 	}
 	if len(recs) == 0 {
 		return
 	}
 	nb.n.stats.ReceivedRecords.Add(int64(len(recs)))
-	b.c = nb.n.e.Check(recs, nb.lastChecked)
+	b.c = nb.n.e.Check(recs, hashes, nb.lastChecked)
 	nb.lastChecked = b.c
 	nb.storing.Add(1)
 	select {

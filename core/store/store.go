@@ -253,13 +253,26 @@ func (db *DB) PutIf(accept func(prev, next *record.Record) error, recs ...*recor
 // is an *Answered with that answer; else the records are stored and req
 // with them, in the same transaction.
 func (db *DB) PutFor(req *Request, accept func(prev, next *record.Record) error, recs ...*record.Record) ([]Outcome, error) {
-	out := make([]Outcome, len(recs))
 	// Hashed here, by each caller, rather than by whichever caller leads
 	// the group commit (see write).
 	hashes := make([][32]byte, len(recs))
 	for i, r := range recs {
 		hashes[i] = r.Hash(db.group)
 	}
+	return db.putFor(req, accept, recs, hashes)
+}
+
+// PutHashed is PutIf for records whose hashes (record.Hash, for this
+// group) the caller has already computed; hashes[i] is recs[i]'s.
+func (db *DB) PutHashed(accept func(prev, next *record.Record) error, recs []*record.Record, hashes [][32]byte) ([]Outcome, error) {
+	if len(hashes) != len(recs) {
+		return nil, fmt.Errorf("put: %d records, %d hashes: %w", len(recs), len(hashes), peererr.ErrInvalidArg)
+	}
+	return db.putFor(nil, accept, recs, hashes)
+}
+
+func (db *DB) putFor(req *Request, accept func(prev, next *record.Record) error, recs []*record.Record, hashes [][32]byte) ([]Outcome, error) {
+	out := make([]Outcome, len(recs))
 	err := db.write(func(tx *sql.Tx) error {
 		if err := db.checkRequest(tx, req); err != nil {
 			return err
