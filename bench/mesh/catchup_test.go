@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -79,19 +80,24 @@ func BenchmarkCatchUp(b *testing.B) {
 		quicAddr := strings.TrimPrefix(l, "addr ")
 
 		var ours, raw, ratio, rss, offline, perGroup []float64
-		var singleFloor, batchFloor, floorRatio, storeSecs []float64
+		var singleFloor, batchFloor, floorRatio, storeSecs, cpuFloor, cpuRatio, cpuRaw []float64
 		for run := range runs() {
 			last := run == runs()-1
 			o, mem := catchUpOurs(b, dir, run, creator, slot, typ, n, last && *catchProfile != "")
 			r := catchUpRaw(b, dir, run, quicAddr, n)
-			fs, fb := verifyFloor(n, *catchWire)
-			st := storeFloor(b, dir, run, n)
+			fs, fb, verifyCPU := verifyFloor(n, *catchWire)
+			st, storeCPU, readCPU := storeFloor(b, dir, run, n)
+			// What no member can skip, as CPU time spread over every core:
+			// verifying the signatures, storing the rows, and reading them
+			// at the member that sends them (moving the bytes left out).
+			cf := (verifyCPU + storeCPU + readCPU) / float64(runtime.GOMAXPROCS(0))
 			ours, raw, ratio = append(ours, o), append(raw, r), append(ratio, o/r)
 			singleFloor, batchFloor, floorRatio = append(singleFloor, fs), append(batchFloor, fb), append(floorRatio, o/fb)
 			storeSecs = append(storeSecs, st)
+			cpuFloor, cpuRatio, cpuRaw = append(cpuFloor, cf), append(cpuRatio, o/cf), append(cpuRaw, cf/r)
 			rss, offline, perGroup = append(rss, mem.rss), append(offline, mem.offline), append(perGroup, mem.perGroup)
-			line := fmt.Sprintf("run %d: ours %.2f s, raw quic-go %.3f s, ratio %.1f; verification floor %.2f s (one by one %.2f s), ratio %.2f; raw SQLite storing the rows %.2f s; RSS %.1f MB (offline %.1f MB), %.2f MB per further group",
-				run+1, o, r, o/r, fb, fs, o/fb, st, mem.rss/1e6, mem.offline/1e6, mem.perGroup/1e6)
+			line := fmt.Sprintf("run %d: ours %.2f s, raw quic-go %.3f s, ratio %.1f; verification floor %.2f s (one by one %.2f s), ratio %.2f; raw SQLite storing the rows %.2f s; CPU floor %.2f s (verify %.2f + store %.2f + read %.2f CPU-s), ratio %.2f; RSS %.1f MB (offline %.1f MB), %.2f MB per further group",
+				run+1, o, r, o/r, fb, fs, o/fb, st, cf, verifyCPU, storeCPU, readCPU, o/cf, mem.rss/1e6, mem.offline/1e6, mem.perGroup/1e6)
 			b.Log(line)
 			fmt.Println("catch-up", line)
 		}
@@ -112,6 +118,8 @@ func BenchmarkCatchUp(b *testing.B) {
 			ss.Format("%.2f"), "-", "-", "", false)
 		harness.Summary(fmt.Sprintf("  (for scale: raw SQLite storing the %d rows, %d a transaction), s", n, storeFloorTx),
 			harness.Summarize(storeSecs).Format("%.2f"), "-", "-", "", false)
+		harness.Summary(fmt.Sprintf("  CPU floor: CPU time of verifying (batches), storing and reading (raw SQLite) the rows, over %d cores, s (it is %s raw quic-go)", runtime.GOMAXPROCS(0), harness.Summarize(cpuRaw).Format("%.1f")),
+			so.Format("%.2f"), "CPU floor "+harness.Summarize(cpuFloor).Format("%.2f"), harness.Summarize(cpuRatio).Format("%.2f"), "", false)
 		mb := func(xs []float64) harness.Stats {
 			s := harness.Summarize(xs)
 			return harness.Stats{Min: s.Min / 1e6, Median: s.Median / 1e6, Max: s.Max / 1e6}
@@ -218,8 +226,10 @@ const storeFloorTx = 1000
 // storeFloor is the seconds raw SQLite takes to store n rows of the
 // catch-up's size with core/store's schema and pragmas, storeFloorTx rows
 // a transaction, from one thread: the least storing what a catch-up
-// receives costs on this disk.
-func storeFloor(b *testing.B, dir string, run, n int) float64 {
+// receives costs on this disk. It also returns the CPU time that storing
+// took, and the CPU time of reading the rows back (as the member that
+// sends them reads them).
+func storeFloor(b *testing.B, dir string, run, n int) (secs, storeCPU, readCPU float64) {
 	b.Helper()
 	path := filepath.Join(dir, fmt.Sprintf("store-floor-%d.db", run))
 	r, err := harness.OpenRawSQLite(path, n, *catchSize, 1)
@@ -228,19 +238,32 @@ func storeFloor(b *testing.B, dir string, run, n int) float64 {
 	}
 	defer os.Remove(path)
 	defer r.Close()
+	c0 := cpuTime()
 	d, err := r.InsertBatched(n, storeFloorTx)
 	if err != nil {
 		b.Fatal(err)
 	}
-	return d.Seconds()
+	c1 := cpuTime()
+	if got, err := r.ReadAll(); err != nil || got != n {
+		b.Fatalf("raw SQLite read %d rows, want %d: %v", got, n, err)
+	}
+	return d.Seconds(), (c1 - c0).Seconds(), (cpuTime() - c1).Seconds()
+}
+
+// cpuTime is the CPU time (user and system) this process has used.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // verifyFloor is the seconds to Ed25519-verify n messages of size bytes,
 // all signed by one member as a catch-up's records are, on every core:
 // one crypto/ed25519.Verify each (single), and in batches of the size
 // core/group checks (core/sig, ZIP 215; batch), which is the least any
-// member that checks every record it receives needs.
-func verifyFloor(n, size int) (single, batch float64) {
+// member that checks every record it receives needs; and the CPU time
+// the batches took.
+func verifyFloor(n, size int) (single, batch, batchCPU float64) {
 	pub, priv, _ := ed25519.GenerateKey(rand.Reader)
 	const distinct = 1024
 	msgs, sigs := make([][]byte, distinct), make([][]byte, distinct)
@@ -266,6 +289,7 @@ func verifyFloor(n, size int) (single, batch float64) {
 	})
 	const chunk = 128 // core/group's verifyChunk
 	var bad atomic.Int64
+	c0 := cpuTime()
 	batch = onCores(func(w int) {
 		var b sig.Batch
 		for c := w * chunk; c < n; c += workers * chunk {
@@ -280,8 +304,9 @@ func verifyFloor(n, size int) (single, batch float64) {
 			}
 		}
 	})
+	batchCPU = (cpuTime() - c0).Seconds()
 	if bad.Load() != 0 {
 		panic("verifyFloor: a good signature failed")
 	}
-	return single, batch
+	return single, batch, batchCPU
 }

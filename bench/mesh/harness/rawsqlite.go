@@ -242,6 +242,28 @@ func (r *RawSQLite) insert(row *rawRow) error {
 	return tx.Commit()
 }
 
+// ReadAll reads every row back, each column into memory, as a member
+// reads the records it sends; it returns how many rows it read.
+func (r *RawSQLite) ReadAll() (int, error) {
+	rows, err := r.db.Query(`SELECT id, type, version, flags, creator, modifier, attributes,
+		created, expires, modified, data, signature FROM records ORDER BY id`)
+	if err != nil {
+		return 0, err
+	}
+	defer rows.Close()
+	n := 0
+	for rows.Next() {
+		var id, typ, data, sig []byte
+		var version, flags, created, expires, modified int64
+		var creator, modifier, attrs string
+		if err := rows.Scan(&id, &typ, &version, &flags, &creator, &modifier, &attrs, &created, &expires, &modified, &data, &sig); err != nil {
+			return n, err
+		}
+		n++
+	}
+	return n, rows.Err()
+}
+
 // Close closes the database.
 func (r *RawSQLite) Close() {
 	r.ins.Close()
