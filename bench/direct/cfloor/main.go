@@ -34,6 +34,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 	"slices"
 	"strconv"
 	"sync"
@@ -56,6 +57,8 @@ var side struct {
 	mu     sync.Mutex
 	queue  [][]byte
 	closed bool
+
+	lastSend time.Time // when floorSend last queued a small message (its caller's thread only)
 }
 
 // floorTake copies the oldest received message into p and returns its
@@ -82,13 +85,26 @@ func floorTake(p *C.char, n C.int) C.int {
 // no allocation per message.
 var buffers sync.Pool
 
-// floorSend writes n bytes at p to the stream. quic-go's Write returns
-// once it has taken every byte into its frames, so the C memory is
-// written without a copy into Go's.
+// floorSend writes n bytes at p to the stream. A large message goes
+// through quic-go's Write, which returns once it has taken every byte
+// into its frames, so the C memory is written without a copy into Go's.
+// A small one is queued at once (TryWriteAll) and, after a pause of
+// 60 us, followed by a yield so that the connection's sender runs now,
+// as the library does (core/mesh, direct.send).
 //
 //export floorSend
 func floorSend(p *C.char, n C.int) {
-	side.stream.Write(unsafe.Slice((*byte)(unsafe.Pointer(p)), int(n)))
+	b := unsafe.Slice((*byte)(unsafe.Pointer(p)), int(n))
+	if n <= 8<<10 && side.stream.TryWriteAll(b) == nil {
+		now := time.Now()
+		idle := now.Sub(side.lastSend) > 60*time.Microsecond
+		side.lastSend = now
+		if idle {
+			runtime.Gosched()
+		}
+		return
+	}
+	side.stream.Write(b)
 }
 
 // receive queues each size-byte message and signals the eventfd.
