@@ -270,18 +270,25 @@ func sharedGroup(t *testing.T) (home, name string) {
 	return home, name
 }
 
+// hostAndAttached starts two processes on a new shared group: a, which
+// hosts it, and b, attached to a.
+func hostAndAttached(t *testing.T) (home, name string, a, b *proc) {
+	home, name = sharedGroup(t)
+	a = start(t, home, name)
+	b = start(t, home, name)
+	if !strings.Contains(a.do(t, "status"), "true") || strings.Contains(b.do(t, "status"), "true") {
+		t.Fatal("the first process must host, the second attach")
+	}
+	return home, name, a, b
+}
+
 // TestOnlyAttachedCallsKeepAnswers: a write of an attached application
 // keeps its request's answer in the database, so that a new host answers
 // it again rather than apply it twice if the old one went away
 // (TestTakeoversLoseNothing); a first attempt in the hosting process
 // keeps none, since nothing can ask again.
 func TestOnlyAttachedCallsKeepAnswers(t *testing.T) {
-	home, name := sharedGroup(t)
-	a := start(t, home, name)
-	b := start(t, home, name)
-	if !strings.Contains(a.do(t, "status"), "true") || strings.Contains(b.do(t, "status"), "true") {
-		t.Fatal("the first process must host, the second attach")
-	}
+	home, _, a, b := hostAndAttached(t)
 	for range 3 {
 		a.do(t, "add")
 	}
@@ -310,12 +317,7 @@ func TestOnlyAttachedCallsKeepAnswers(t *testing.T) {
 }
 
 func TestApplicationsShareOneGroup(t *testing.T) {
-	home, name := sharedGroup(t)
-	a := start(t, home, name)
-	b := start(t, home, name)
-	if !strings.Contains(a.do(t, "status"), "true") || strings.Contains(b.do(t, "status"), "true") {
-		t.Fatal("the first process must host, the second attach")
-	}
+	home, name, a, b := hostAndAttached(t)
 	// 1. A record added by one application is visible to the other, with
 	// an event.
 	a.do(t, "add")
