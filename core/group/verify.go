@@ -1,7 +1,6 @@
 package group
 
 import (
-	"crypto/sha256"
 	"fmt"
 	"maps"
 	"runtime"
@@ -211,11 +210,8 @@ func (e *Engine) verifyAll(h hashed, now filetime.FILETIME, known map[string]*me
 			at = append(at, i)
 			if h.hashes != nil {
 				cands[i].hash = h.hashes[i]
-			} else { // record.Hash, from the signed bytes at hand
-				d := sha256.New()
-				d.Write(buf[start:])
-				d.Write(recs[i].Signature)
-				d.Sum(cands[i].hash[:0])
+			} else { // from the signed bytes at hand
+				cands[i].hash = recs[i].HashSigned(buf[start:])
 			}
 		}
 		if b.Len() == 0 {

@@ -120,9 +120,20 @@ func (r *Record) Verify(groupPeerName string, pub ed25519.PublicKey) bool {
 // before the data are copied.
 func (r *Record) Hash(groupPeerName string) [32]byte {
 	var buf [512]byte
+	return r.hash(r.appendSigningHeader(buf[:0], groupPeerName), r.Data)
+}
+
+// HashSigned is Hash for a caller that has built the signing bytes
+// already (AppendSigningBytes, for groupPeerName).
+func (r *Record) HashSigned(signing []byte) [32]byte { return r.hash(signing) }
+
+// hash is SHA-256 of the signing bytes, given in parts, then the
+// signature.
+func (r *Record) hash(signing ...[]byte) [32]byte {
 	h := sha256.New()
-	h.Write(r.appendSigningHeader(buf[:0], groupPeerName))
-	h.Write(r.Data)
+	for _, p := range signing {
+		h.Write(p)
+	}
 	h.Write(r.Signature)
 	var sum [32]byte
 	h.Sum(sum[:0])
