@@ -157,6 +157,7 @@ func (h HRESULT) String() string {
 var (
 	sOK                    = hr(0)
 	eNotImpl               = hr(0x80004001)
+	ePointer               = hr(0x80004003)
 	eHandle                = hr(0x80070006)
 	eInvalidArg            = hr(0x80070057)
 	peerENotFound          = hr(0x80070490)

@@ -71,6 +71,8 @@ static const char *p2p_load(const char *path) {
 // Trampolines: cgo cannot call C function pointers. Handles travel as
 // uintptr_t, because Go must not hold them as pointers.
 static VOID call_PeerFreeData(LPCVOID pvData) { api.PeerFreeData(pvData); }
+// An address this process does not own, as a bad argument.
+static PVOID unmapped(void) { return (PVOID)(uintptr_t)0x7ff0dead0000ull; }
 static HRESULT call_PeerGetItemCount(uintptr_t hPeerEnum, ULONG *pCount) { return api.PeerGetItemCount((HPEERENUM)hPeerEnum, pCount); }
 static HRESULT call_PeerGetNextItem(uintptr_t hPeerEnum, ULONG *pCount, PVOID **pppvItems) { return api.PeerGetNextItem((HPEERENUM)hPeerEnum, pCount, pppvItems); }
 static HRESULT call_PeerEndEnumeration(uintptr_t hPeerEnum) { return api.PeerEndEnumeration((HPEERENUM)hPeerEnum); }
@@ -507,6 +509,10 @@ func b(h C.HRESULT) HRESULT { return HRESULT(h) }
 func ws(p WStr) C.PCWSTR { return (*C.WCHAR)(p) }
 
 // ---- Common calls ----
+
+// Unmapped is an address this process does not own, which a call must
+// refuse with E_POINTER rather than crash on.
+func Unmapped() unsafe.Pointer { return unsafe.Pointer(C.unmapped()) }
 
 // PeerFreeData calls PeerFreeData.
 func (l *Lib) PeerFreeData(p unsafe.Pointer) {

@@ -165,6 +165,16 @@ func TestNetworkCalls(t *testing.T) {
 		c.check(ev.data == "pong" && ev.dataType == typeB && ev.connectionID == conn, "alice received %q on %d", ev.data, ev.connectionID)
 		c.expect(l.PeerGroupSendData(g, conn, nil, 4, c.cbytes([]byte("pong"))), eInvalidArg, "PeerGroupSendData with a NULL type")
 		c.expect(l.PeerGroupSendData(g, conn, c.guidPtr(typeA), 4, nil), eInvalidArg, "PeerGroupSendData: 4 bytes at NULL")
+		// Data at an address the process does not own faults while it is
+		// framed, small (written to the stream at once) or large (queued):
+		// E_POINTER, and the connection stays usable.
+		for _, size := range []uint32{16, 65536} {
+			c.expect(l.PeerGroupSendData(g, conn, c.guidPtr(typeA), size, Unmapped()), ePointer, "PeerGroupSendData of unmapped memory")
+		}
+		c.ok(l.PeerGroupSendData(g, conn, c.guidPtr(typeA), 5, c.cbytes([]byte("again"))), "PeerGroupSendData after a fault")
+		ev = c.waitEvent(heB, fdB, 20*time.Second, "bob's INCOMING_DATA after alice's fault", func(e event) bool {
+			return e.typ == evIncomingData && e.data == "again"
+		})
 
 		c.ok(l.PeerGroupCloseDirectConnection(g, conn), "PeerGroupCloseDirectConnection")
 		ev = c.waitEvent(heB, fdB, 20*time.Second, "bob's DIRECT_CONNECTION DISCONNECTED", func(e event) bool {

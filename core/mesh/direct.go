@@ -269,9 +269,7 @@ func (d *direct) readLoop(br *bufio.Reader) {
 // send frames one message into the send buffer, waiting while the buffer
 // is full, and starts a flush if none is running.
 func (d *direct) send(typ uuid.UUID, data []byte) error {
-	d.wmu.Lock()
-	woke, err := d.sendLocked(typ, data)
-	d.wmu.Unlock()
+	woke, err := d.enqueue(typ, data)
 	if woke {
 		// The message woke the connection's sender goroutine, which the
 		// Go scheduler queues on this thread's P to run next. A caller
@@ -293,9 +291,13 @@ func (d *direct) send(typ uuid.UUID, data []byte) error {
 // messages, for which yielding after each would cost most of its rate.
 const senderIdle = 60 * time.Microsecond
 
-// sendLocked is send with wmu held; it reports whether the message went
-// to the stream after it had been idle for senderIdle.
-func (d *direct) sendLocked(typ uuid.UUID, data []byte) (woke bool, err error) {
+// enqueue is send but the yield: it reports whether the message went to
+// the stream after it had been idle for senderIdle. data may be the
+// application's memory, whose read can fault (a panic the C boundary
+// recovers), so wmu is released by defer.
+func (d *direct) enqueue(typ uuid.UUID, data []byte) (woke bool, err error) {
+	d.wmu.Lock()
+	defer d.wmu.Unlock()
 	for !d.closed && d.werr == nil && len(d.pending) >= sendBuffer {
 		if d.room == nil {
 			d.room = make(chan struct{})
